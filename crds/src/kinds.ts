@@ -1,0 +1,128 @@
+import type { KindDefinition, PrinterColumn } from './crd.js';
+import { CloudCredentialSchema } from './cloud-credential.js';
+import { ScriptSchema } from './script.js';
+import { ScriptExecutionSchema } from './script-execution.js';
+
+function condition(type: string, name = type): PrinterColumn {
+  return {
+    name,
+    type: 'string',
+    jsonPath: `.status.conditions[?(@.type=="${type}")].status`,
+    description: `Status of the ${type} condition.`,
+  };
+}
+
+const age: PrinterColumn = {
+  name: 'Age',
+  type: 'date',
+  jsonPath: '.metadata.creationTimestamp',
+  description: 'Time since creation.',
+};
+
+export const CLOUD_CREDENTIAL: KindDefinition = {
+  kind: 'CloudCredential',
+  plural: 'cloudcredentials',
+  singular: 'cloudcredential',
+  shortNames: ['cc'],
+  schema: CloudCredentialSchema,
+  printerColumns: [
+    {
+      name: 'Account',
+      type: 'string',
+      jsonPath: '.status.accountId',
+      description: 'Account id STS reported.',
+    },
+    condition('Ready'),
+    {
+      name: 'Reason',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+      description: 'Why the credential is or is not ready.',
+    },
+    {
+      name: 'Partition',
+      type: 'string',
+      jsonPath: '.spec.aws.partition',
+      description: 'AWS partition.',
+      priority: 1,
+    },
+    {
+      name: 'ARN',
+      type: 'string',
+      jsonPath: '.status.arn',
+      description: 'Identity STS reported.',
+      priority: 1,
+    },
+    age,
+  ],
+};
+
+export const SCRIPT: KindDefinition = {
+  kind: 'Script',
+  plural: 'scripts',
+  singular: 'script',
+  shortNames: ['scr'],
+  schema: ScriptSchema,
+  printerColumns: [
+    {
+      name: 'Interpreter',
+      type: 'string',
+      jsonPath: '.spec.interpreter',
+      description: 'Interpreter.',
+    },
+    {
+      name: 'Description',
+      type: 'string',
+      jsonPath: '.spec.description',
+      description: 'What the script does.',
+      priority: 1,
+    },
+    age,
+  ],
+};
+
+export const SCRIPT_EXECUTION: KindDefinition = {
+  kind: 'ScriptExecution',
+  plural: 'scriptexecutions',
+  singular: 'scriptexecution',
+  shortNames: ['se'],
+  schema: ScriptExecutionSchema,
+  printerColumns: [
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Phase of the run.' },
+    {
+      name: 'Progress',
+      type: 'string',
+      jsonPath: '.status.progress',
+      description: 'Finished over all targets.',
+    },
+    {
+      name: 'Succeeded',
+      type: 'integer',
+      jsonPath: '.status.counts.succeeded',
+      description: 'Targets that succeeded.',
+    },
+    {
+      name: 'Failed',
+      type: 'integer',
+      jsonPath: '.status.counts.failed',
+      description: 'Targets that failed.',
+    },
+    {
+      name: 'Script',
+      type: 'string',
+      jsonPath: '.spec.scriptRef.name',
+      description: 'The Script run.',
+      priority: 1,
+    },
+    {
+      name: 'Change',
+      type: 'string',
+      jsonPath: '.spec.changeRef',
+      description: 'Change ticket.',
+      priority: 1,
+    },
+    age,
+  ],
+};
+
+export const KINDS: readonly KindDefinition[] = [CLOUD_CREDENTIAL, SCRIPT, SCRIPT_EXECUTION];

@@ -1,0 +1,348 @@
+import { z } from 'zod';
+import {
+  AccountId,
+  LocalObjectReference,
+  ObjectMeta,
+  Region,
+  conditions,
+  objectName,
+  timestamp,
+} from './common.js';
+import { countSet, exactlyOneCel, rejectDuplicateNames, withRules } from './rules.js';
+import { PARAMETER_NAME_PATTERN, RateControl, ScriptSpec, Timeouts } from './script.js';
+
+export const INSTANCE_ID_PATTERN = /^(i|mi)-[0-9a-f]{8,17}$/;
+export const PHASES = [
+  'Pending',
+  'Resolving',
+  'Suspended',
+  'Running',
+  'Succeeded',
+  'PartiallySucceeded',
+  'Failed',
+  'Cancelled',
+  'TimedOut',
+] as const;
+export type Phase = (typeof PHASES)[number];
+export const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'] as const;
+export const PLATFORMS = ['Linux', 'Windows'] as const;
+/** Fields a person may still change once the execution has started. */
+export const MUTABLE_AFTER_START = ['suspend', 'cancel', 'ttlSecondsAfterFinished'] as const;
+
+const TagKey = z.string().min(1).max(128);
+
+const Filters = z
+  .object({
+    states: z
+      .array(z.enum(INSTANCE_STATES))
+      .max(4)
+      .optional()
+      .describe('EC2 instance states to include. Defaults to running.'),
+    platforms: z
+      .array(z.enum(PLATFORMS))
+      .max(2)
+      .optional()
+      .describe('Platforms to include: Linux, Windows.'),
+  })
+  .describe('Select instances by state and platform; combines with tags.');
+
+const SELECTOR_MESSAGE = 'set exactly one selector: instanceIds, or tags and/or filters';
+
+const Target = withRules(
+  z
+    .object({
+      name: z
+        .string()
+        .max(63)
+        .optional()
+        .describe('A label for this group of targets, shown in status.'),
+      credentialRef: LocalObjectReference.describe('The CloudCredential that reaches the account.'),
+      organizationAccounts: z
+        .object({
+          accountIds: z
+            .array(AccountId)
+            .max(1000)
+            .optional()
+            .describe('Member accounts to reach. Empty means all that the credential lists.'),
+        })
+        .optional()
+        .describe(
+          'Reach the member accounts of the credential’s organization (spec.organization) instead of its own account.',
+        ),
+      regions: z
+        .array(Region)
+        .max(32)
+        .optional()
+        .describe('Regions to search. Defaults to the credential’s defaultRegion.'),
+      instanceIds: z
+        .array(
+          z.string().max(20).regex(INSTANCE_ID_PATTERN, {
+            message: 'must be an instance id such as i-0123456789abcdef0',
+          }),
+        )
+        .min(1)
+        .max(5000)
+        .optional()
+        .describe('Exact instance ids (or mi- managed node ids).'),
+      tags: z
+        .record(TagKey, z.array(z.string().max(256)).min(1).max(25))
+        .meta({
+          description:
+            'Instances carrying every one of these tag keys with one of the listed values.',
+          maxProperties: 10,
+        })
+        .optional(),
+      filters: Filters.optional(),
+      onlineOnly: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Keep only instances whose SSM agent is online; the rest are recorded as skipped.',
+        ),
+    })
+    .describe('Where to run: a credential, regions, and one selector.'),
+  [
+    {
+      cel: 'has(self.instanceIds) ? !(has(self.tags) || has(self.filters)) : (has(self.tags) || has(self.filters))',
+      message: SELECTOR_MESSAGE,
+      check: (t) =>
+        t.instanceIds !== undefined
+          ? t.tags === undefined && t.filters === undefined
+          : t.tags !== undefined || t.filters !== undefined,
+    },
+  ],
+);
+
+const SecretParameter = z
+  .object({
+    name: z
+      .string()
+      .max(64)
+      .regex(PARAMETER_NAME_PATTERN, { message: 'must be a parameter name' })
+      .describe('Name of the script parameter.'),
+    secretKeyRef: z
+      .object({
+        name: objectName('Name of the Secret, in the execution’s namespace.'),
+        key: z.string().min(1).max(253).describe('Key in the Secret.'),
+      })
+      .describe('The Secret key that holds the value.'),
+  })
+  .describe('A parameter value read from a Secret, for sensitive parameters.');
+
+const ExecutionTimeouts = Timeouts.extend({
+  activeDeadlineSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      'Seconds the whole execution may take from its start; then it is cancelled and TimedOut.',
+    ),
+}).describe('Time limits for each target and for the whole execution.');
+
+const SCRIPT_SOURCES = ['scriptRef', 'script'] as const;
+
+export const ScriptExecutionSpec = withRules(
+  z
+    .object({
+      scriptRef: LocalObjectReference.optional().describe(
+        'The Script to run, in the same namespace.',
+      ),
+      script: ScriptSpec.optional().describe('An inline script, for one-off runs.'),
+      parameters: z
+        .record(z.string(), z.string().max(4096))
+        .meta({ description: 'Values for the script’s parameters, by name.', maxProperties: 50 })
+        .optional(),
+      secretParameters: z
+        .array(SecretParameter)
+        .max(50)
+        .superRefine(rejectDuplicateNames)
+        .meta({
+          description: 'Values for sensitive parameters, read from Secrets.',
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+        })
+        .optional(),
+      targets: z
+        .array(Target)
+        .min(1, { message: 'must list at least one target' })
+        .max(100)
+        .describe('Where to run. One execution may span many accounts and regions.'),
+      rateControl: RateControl.optional(),
+      timeouts: ExecutionTimeouts.optional(),
+      suspend: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Resolve and show the targets but send nothing until set to false (review gate).',
+        ),
+      cancel: z
+        .boolean()
+        .default(false)
+        .describe('Cancel the commands in flight and start no more.'),
+      ttlSecondsAfterFinished: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('Delete the execution this many seconds after it finishes.'),
+      changeRef: z
+        .string()
+        .max(128)
+        .regex(/^[\w.:/#-]+$/, { message: 'must be letters, digits and ._:/#- only' })
+        .optional()
+        .describe('A change ticket this run belongs to, for example CHG0012345.'),
+    })
+    .describe('One run of a script on a set of targets.'),
+  [
+    {
+      cel: exactlyOneCel(SCRIPT_SOURCES),
+      message: 'set exactly one of scriptRef or script',
+      check: (s) => countSet(s, SCRIPT_SOURCES) === 1,
+    },
+    {
+      cel: "!has(self.parameters) || self.parameters.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]{0,63}$'))",
+      message: 'parameter names must start with a letter or _ and hold only letters, digits and _',
+      fieldPath: '.parameters',
+      check: (s) => Object.keys(s.parameters ?? {}).every((k) => PARAMETER_NAME_PATTERN.test(k)),
+    },
+    {
+      cel: '!has(self.parameters) || !has(self.secretParameters) || self.secretParameters.all(p, !(p.name in self.parameters))',
+      message: 'a parameter may be given in parameters or in secretParameters, not both',
+      fieldPath: '.secretParameters',
+      check: (s) => (s.secretParameters ?? []).every((p) => !(p.name in (s.parameters ?? {}))),
+    },
+  ],
+);
+
+const Counts = z
+  .object({
+    total: z.number().int().describe('Targets after resolution, skipped ones included.'),
+    skipped: z
+      .number()
+      .int()
+      .optional()
+      .describe('Targets left out (offline, wrong platform, not found).'),
+    pending: z.number().int().optional().describe('Targets not yet started.'),
+    inProgress: z.number().int().optional().describe('Targets running now.'),
+    succeeded: z.number().int().optional().describe('Targets that exited 0.'),
+    failed: z
+      .number()
+      .int()
+      .optional()
+      .describe('Targets that failed, undeliverable and terminated included.'),
+    timedOut: z
+      .number()
+      .int()
+      .optional()
+      .describe('Targets whose delivery or execution timed out.'),
+    cancelled: z.number().int().optional().describe('Targets cancelled before finishing.'),
+  })
+  .describe('How many targets are in each state.');
+
+const AccountRegionRow = z
+  .object({
+    target: z.string().max(63).optional().describe('Name (or index) of the spec.targets entry.'),
+    credential: z.string().max(253).describe('The CloudCredential used.'),
+    accountId: AccountId.describe('The account.'),
+    region: Region.describe('The region.'),
+    total: z.number().int().describe('Targets in this account and region.'),
+    succeeded: z.number().int().optional().describe('Of which succeeded.'),
+    failed: z.number().int().optional().describe('Of which failed or timed out.'),
+    commandIds: z
+      .array(z.string().max(64))
+      .max(400)
+      .optional()
+      .describe('SSM command ids sent to this account and region.'),
+  })
+  .describe('Progress in one account and region.');
+
+const FailedTarget = z
+  .object({
+    instanceId: z.string().max(20).describe('The instance.'),
+    accountId: AccountId.describe('Its account.'),
+    region: Region.describe('Its region.'),
+    status: z.string().max(64).describe('The SSM status detail, for example Execution Timed Out.'),
+    exitCode: z.number().int().optional().describe('The script’s exit code, when it ran.'),
+  })
+  .describe('A target that did not succeed.');
+
+export const ScriptExecutionStatus = z
+  .object({
+    observedGeneration: z
+      .number()
+      .int()
+      .optional()
+      .describe('The .metadata.generation the status was computed for.'),
+    phase: z.enum(PHASES).optional().describe('Where the execution is in its life.'),
+    progress: z.string().max(32).optional().describe('Finished targets over all targets, as N/M.'),
+    counts: Counts.optional(),
+    startTime: timestamp('When the first command was sent. From then on the spec is immutable.'),
+    completionTime: timestamp('When the execution finished.'),
+    scriptHash: z
+      .string()
+      .max(80)
+      .optional()
+      .describe('sha256 of the interpreter and body that ran.'),
+    message: z.string().max(4096).optional().describe('A human-readable summary of the state.'),
+    accounts: z
+      .array(AccountRegionRow)
+      .max(2000)
+      .optional()
+      .describe('Progress per account and region.'),
+    failedSample: z
+      .array(FailedTarget)
+      .max(20)
+      .optional()
+      .describe('Up to 20 targets that did not succeed; the full list lives in the child objects.'),
+    truncatedOutputs: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        'Targets whose output SSM truncated (stdout past 24,000 or stderr past 8,000 characters).',
+      ),
+    conditions: conditions(
+      'Complete, Failed, Suspended, TargetsResolved, CredentialsReady, Ready, Reconciling and Stalled.',
+    ),
+  })
+  .describe('What the operator last observed about the execution.');
+
+/**
+ * CEL for "optional field `key` of the spec did not change". Written with has() rather than the
+ * optional `.?` syntax, whose cost the API server estimates as far beyond its budget.
+ */
+function unchangedCel(key: string): string {
+  return `(has(self.spec.${key}) ? has(oldSelf.spec.${key}) && self.spec.${key} == oldSelf.spec.${key} : !has(oldSelf.spec.${key}))`;
+}
+
+const immutableFields = Object.keys(ScriptExecutionSpec.shape).filter(
+  (key) => !(MUTABLE_AFTER_START as readonly string[]).includes(key),
+);
+
+export const ScriptExecutionSchema = withRules(
+  z
+    .object({
+      apiVersion: z.literal('pcm-ops.io/v1alpha1').describe('pcm-ops.io/v1alpha1'),
+      kind: z.literal('ScriptExecution').describe('ScriptExecution'),
+      metadata: ObjectMeta,
+      spec: ScriptExecutionSpec,
+      status: ScriptExecutionStatus.optional(),
+    })
+    .describe('One run of a script over EC2 instances in any number of accounts and regions.'),
+  [
+    {
+      cel: `!has(oldSelf.status) || !has(oldSelf.status.startTime) || (${immutableFields
+        .map(unchangedCel)
+        .join(' && ')})`,
+      message: `spec is immutable once the execution has started; only ${MUTABLE_AFTER_START.join(', ')} may change`,
+      fieldPath: '.spec',
+    },
+  ],
+);
+
+export type ScriptExecution = z.output<typeof ScriptExecutionSchema>;
+export type ScriptExecutionInput = z.input<typeof ScriptExecutionSchema>;
+export type ScriptExecutionSpec = z.output<typeof ScriptExecutionSpec>;
+export type ScriptExecutionStatus = z.output<typeof ScriptExecutionStatus>;
+export type ExecutionTarget = z.output<typeof Target>;

@@ -1,0 +1,113 @@
+import type { CloudCredentialStatus, Condition } from '@pcm-ops/crds';
+import { setConditions, type ConditionUpdate } from './conditions.js';
+
+export interface CredentialFailureView {
+  reason: string;
+  message: string;
+  transient: boolean;
+}
+
+export interface OrganizationAccountView {
+  id: string;
+  name?: string;
+  status?: string;
+}
+
+export type CredentialOutcome =
+  | {
+      kind: 'ready';
+      accountId: string;
+      arn: string;
+      validatedAt: Date;
+      expiresAt?: Date;
+      organizationAccounts?: OrganizationAccountView[];
+    }
+  | {
+      kind: 'failed';
+      failure: CredentialFailureView;
+      observedAccount?: { accountId: string; arn: string };
+    };
+
+function readyConditions(accountId: string, arn: string): ConditionUpdate[] {
+  const message = `STS reports account ${accountId} as ${arn}`;
+  return [
+    { type: 'Ready', status: 'True', reason: 'Validated', message },
+    { type: 'Validated', status: 'True', reason: 'Validated', message },
+    { type: 'Reconciling', status: 'False', reason: 'Validated', message: '' },
+    { type: 'Stalled', status: 'False', reason: 'Validated', message: '' },
+  ];
+}
+
+function failedConditions(failure: CredentialFailureView): ConditionUpdate[] {
+  const { reason, message } = failure;
+  return [
+    { type: 'Ready', status: 'False', reason, message },
+    { type: 'Validated', status: 'False', reason, message },
+    failure.transient
+      ? { type: 'Reconciling', status: 'True', reason: 'Retrying', message: `retrying: ${message}` }
+      : { type: 'Reconciling', status: 'False', reason, message: '' },
+    failure.transient
+      ? { type: 'Stalled', status: 'False', reason: 'Retrying', message: '' }
+      : { type: 'Stalled', status: 'True', reason, message },
+  ];
+}
+
+/**
+ * The status a credential should have after an attempt. Ready, Validated, Reconciling and Stalled
+ * follow kstatus: a transient failure is Reconciling, one that needs a person is Stalled.
+ */
+export function credentialStatus(
+  previous: CloudCredentialStatus | undefined,
+  outcome: CredentialOutcome,
+  at: { generation: number; now: Date },
+): CloudCredentialStatus {
+  const conditions: Condition[] = setConditions(
+    previous?.conditions,
+    outcome.kind === 'ready'
+      ? readyConditions(outcome.accountId, outcome.arn)
+      : failedConditions(outcome.failure),
+    at,
+  );
+  if (outcome.kind === 'failed') {
+    return {
+      ...previous,
+      ...(outcome.observedAccount ?? {}),
+      observedGeneration: at.generation,
+      conditions,
+    };
+  }
+  const status: CloudCredentialStatus = {
+    observedGeneration: at.generation,
+    accountId: outcome.accountId,
+    arn: outcome.arn,
+    lastValidatedAt: outcome.validatedAt.toISOString(),
+    conditions,
+  };
+  if (outcome.expiresAt) status.expiresAt = outcome.expiresAt.toISOString();
+  if (outcome.organizationAccounts) status.organizationAccounts = outcome.organizationAccounts;
+  return status;
+}
+
+/** Transitions worth an Event: Ready changing status, or failing for a new reason. */
+export function readyTransition(
+  before: readonly Condition[] | undefined,
+  after: readonly Condition[] | undefined,
+): Condition | undefined {
+  const old = before?.find((c) => c.type === 'Ready');
+  const now = after?.find((c) => c.type === 'Ready');
+  if (!now) return undefined;
+  if (!old || old.status !== now.status || old.reason !== now.reason) return now;
+  return undefined;
+}
+
+/** Members of an organization to show, after the spec's include and exclude lists. */
+export function selectOrganizationAccounts(
+  accounts: readonly OrganizationAccountView[],
+  include: readonly string[] | undefined,
+  exclude: readonly string[] | undefined,
+): OrganizationAccountView[] {
+  return accounts
+    .filter((a) => !include?.length || include.includes(a.id))
+    .filter((a) => !exclude?.includes(a.id))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}

@@ -1,0 +1,336 @@
+import { createHash } from 'node:crypto';
+import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { CloudCredential } from '@pcm-ops/crds';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { stsClient, type AwsCallObserver } from './clients.js';
+import { classifyAwsError } from './errors.js';
+import { fail, ok, type Result } from './failure.js';
+
+/** Read access to the objects a credential depends on (informer caches in the operator). */
+export interface CredentialSources {
+  credential(namespace: string, name: string): CloudCredential | undefined;
+  secret(namespace: string, name: string): V1Secret | undefined;
+}
+
+export interface CallerIdentity {
+  accountId: string;
+  arn: string;
+}
+
+/** Usable AWS credentials for one CloudCredential. */
+export interface Session {
+  credentials: AwsCredentialIdentity;
+  expiresAt?: Date;
+  region: string;
+  /** Another AssumeRole made with these credentials is role chaining (one hour at most). */
+  isAssumedRole: boolean;
+}
+
+export interface ValidatedSession extends Session {
+  identity: CallerIdentity;
+  validatedAt: Date;
+}
+
+export interface SessionCacheOptions {
+  sources: CredentialSources;
+  /** The operator's own identity: IRSA, Pod Identity, environment, instance profile. */
+  ambient: AwsCredentialIdentityProvider;
+  endpoint?: string;
+  observe?: AwsCallObserver;
+  refreshBeforeExpiryMs: number;
+  maxChainDepth: number;
+  now?: () => Date;
+}
+
+interface Entry {
+  fingerprint: string;
+  session: Session;
+  identity?: CallerIdentity;
+  validatedAt?: Date;
+}
+
+const CHAINED_MAX_SECONDS = 3600;
+
+function keyOf(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function decode(secret: V1Secret, key: string): string | undefined {
+  const raw = secret.data?.[key];
+  const value = raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8').trim();
+  return value ? value : undefined;
+}
+
+function sessionName(credential: CloudCredential): string {
+  const given = credential.spec.aws?.source.assumeRole?.sessionName;
+  const fallback = `pcm-ops-${credential.metadata.namespace}-${credential.metadata.name}`;
+  return (given ?? fallback).replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/**
+ * Credentials for every CloudCredential, resolved through secrets, role chains and the ambient
+ * identity, cached until the spec, the Secret or a source changes or the session nears its end.
+ * At most one resolution per credential is in flight; callers asking meanwhile share it.
+ */
+export class SessionCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<Result<Entry>>>();
+  private ambientEntry: { session: Session; fetchedAt: Date } | undefined;
+
+  constructor(private readonly options: SessionCacheOptions) {}
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  /** A session for the credential, renewed when it is about to expire. */
+  async session(namespace: string, name: string): Promise<Result<Session>> {
+    const entry = await this.entry(namespace, name, []);
+    return entry.ok ? ok(entry.value.session) : entry;
+  }
+
+  /**
+   * The session and who it is, asking STS GetCallerIdentity only when the credential changed,
+   * the session was renewed, or the last answer is older than `maxAgeMs`.
+   */
+  async validated(
+    namespace: string,
+    name: string,
+    maxAgeMs: number,
+  ): Promise<Result<ValidatedSession>> {
+    const found = await this.entry(namespace, name, []);
+    if (!found.ok) return found;
+    const entry = found.value;
+    const fresh =
+      entry.validatedAt && this.now().getTime() - entry.validatedAt.getTime() < maxAgeMs;
+    if (!fresh || !entry.identity) {
+      const identity = await this.callerIdentity(entry.session);
+      if (!identity.ok) return identity;
+      entry.identity = identity.value;
+      entry.validatedAt = this.now();
+    }
+    return ok({ ...entry.session, identity: entry.identity!, validatedAt: entry.validatedAt! });
+  }
+
+  forget(namespace: string, name: string): void {
+    this.entries.delete(keyOf(namespace, name));
+  }
+
+  /** Changes of the spec, the Secret or any source credential, as one hash. */
+  fingerprint(namespace: string, name: string, depth = 0): string {
+    const credential = this.options.sources.credential(namespace, name);
+    if (!credential || depth > this.options.maxChainDepth) return 'missing';
+    const parts = [JSON.stringify(credential.spec), this.secretVersion(credential)];
+    const sourceRef = credential.spec.aws?.source.assumeRole?.sourceCredentialRef;
+    if (sourceRef) parts.push(this.fingerprint(namespace, sourceRef.name, depth + 1));
+    return createHash('sha256').update(parts.join('\n')).digest('hex');
+  }
+
+  private secretVersion(credential: CloudCredential): string {
+    const ref = credential.spec.aws?.source.secretRef;
+    if (!ref) return '';
+    const secret = this.options.sources.secret(credential.metadata.namespace ?? '', ref.name);
+    return secret ? `${secret.metadata?.uid}:${secret.metadata?.resourceVersion}` : 'no-secret';
+  }
+
+  private needsRenewal(session: Session): boolean {
+    if (!session.expiresAt) return false;
+    return session.expiresAt.getTime() - this.now().getTime() <= this.options.refreshBeforeExpiryMs;
+  }
+
+  private async entry(namespace: string, name: string, chain: string[]): Promise<Result<Entry>> {
+    const key = keyOf(namespace, name);
+    const fingerprint = this.fingerprint(namespace, name);
+    const cached = this.entries.get(key);
+    if (cached && cached.fingerprint === fingerprint && !this.needsRenewal(cached.session)) {
+      return ok(cached);
+    }
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const resolving = this.resolve(namespace, name, chain)
+      .then((session): Result<Entry> => {
+        if (!session.ok) return session;
+        const entry: Entry = { fingerprint, session: session.value };
+        this.entries.set(key, entry);
+        return ok(entry);
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, resolving);
+    return resolving;
+  }
+
+  private async resolve(
+    namespace: string,
+    name: string,
+    chain: string[],
+  ): Promise<Result<Session>> {
+    const credential = this.options.sources.credential(namespace, name);
+    if (!credential) {
+      return fail(
+        'CredentialNotFound',
+        `CloudCredential "${name}" not found in namespace "${namespace}"`,
+      );
+    }
+    const aws = credential.spec.aws;
+    if (!aws) return fail('InvalidSpec', 'spec.aws is required for provider aws');
+    if (aws.source.secretRef) return this.fromSecret(credential);
+    if (aws.source.assumeRole) return this.fromAssumeRole(credential, chain);
+    return this.fromAmbient(aws.defaultRegion);
+  }
+
+  private fromSecret(credential: CloudCredential): Result<Session> {
+    const namespace = credential.metadata.namespace!;
+    const ref = credential.spec.aws!.source.secretRef!;
+    const secret = this.options.sources.secret(namespace, ref.name);
+    if (!secret) {
+      return fail(
+        'SecretNotFound',
+        `Secret "${ref.name}" (spec.aws.source.secretRef.name) not found in namespace "${namespace}"`,
+      );
+    }
+    const accessKeyId = decode(secret, ref.accessKeyIdKey);
+    const secretAccessKey = decode(secret, ref.secretAccessKeyKey);
+    for (const [value, key, field] of [
+      [accessKeyId, ref.accessKeyIdKey, 'accessKeyIdKey'],
+      [secretAccessKey, ref.secretAccessKeyKey, 'secretAccessKeyKey'],
+    ] as const) {
+      if (!value) {
+        return fail(
+          'InvalidSecret',
+          `Secret "${ref.name}" has no key "${key}" (spec.aws.source.secretRef.${field}), or it is empty`,
+        );
+      }
+    }
+    const sessionToken = decode(secret, ref.sessionTokenKey);
+    return ok({
+      credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, sessionToken },
+      region: credential.spec.aws!.defaultRegion,
+      isAssumedRole: false,
+    });
+  }
+
+  private async fromAmbient(region: string): Promise<Result<Session>> {
+    const current = this.ambientEntry?.session;
+    if (current && !this.needsRenewal(current)) return ok({ ...current, region });
+    try {
+      const credentials = await this.options.ambient();
+      const probe: Session = {
+        credentials,
+        expiresAt: credentials.expiration,
+        region,
+        isAssumedRole: false,
+      };
+      const identity = await this.callerIdentity(probe);
+      if (!identity.ok) return identity;
+      const session = { ...probe, isAssumedRole: identity.value.arn.includes(':assumed-role/') };
+      this.ambientEntry = { session, fetchedAt: this.now() };
+      return ok(session);
+    } catch (error) {
+      const failure = classifyAwsError(error);
+      return fail(
+        failure.reason === 'AwsError' ? 'NoAmbientCredentials' : failure.reason,
+        `the operator's own AWS identity is not available: ${failure.message}`,
+        failure.transient,
+      );
+    }
+  }
+
+  private async sourceFor(credential: CloudCredential, chain: string[]): Promise<Result<Session>> {
+    const namespace = credential.metadata.namespace!;
+    const name = credential.metadata.name!;
+    const ref = credential.spec.aws!.source.assumeRole!.sourceCredentialRef;
+    if (!ref) return this.fromAmbient(credential.spec.aws!.defaultRegion);
+    const path = [...chain, name, ref.name];
+    if (chain.includes(ref.name) || ref.name === name) {
+      return fail('ChainTooLong', `sourceCredentialRef forms a cycle: ${path.join(' → ')}`);
+    }
+    if (path.length - 1 > this.options.maxChainDepth) {
+      return fail(
+        'ChainTooLong',
+        `role chain ${path.join(' → ')} has more than ${this.options.maxChainDepth} hops (spec.aws.source.assumeRole.sourceCredentialRef)`,
+      );
+    }
+    const source = await this.entry(namespace, ref.name, [...chain, name]);
+    if (source.ok) return ok(source.value.session);
+    return fail(
+      source.failure.reason === 'ChainTooLong' ? 'ChainTooLong' : 'SourceCredentialNotReady',
+      `source credential "${ref.name}" (spec.aws.source.assumeRole.sourceCredentialRef): ${source.failure.message}`,
+      source.failure.transient,
+    );
+  }
+
+  private async fromAssumeRole(
+    credential: CloudCredential,
+    chain: string[],
+  ): Promise<Result<Session>> {
+    const role = credential.spec.aws!.source.assumeRole!;
+    const base = await this.sourceFor(credential, chain);
+    if (!base.ok) return base;
+    if (base.value.isAssumedRole && role.durationSeconds > CHAINED_MAX_SECONDS) {
+      return fail(
+        'DurationTooLong',
+        `spec.aws.source.assumeRole.durationSeconds is ${role.durationSeconds}, but the identity assuming the role is itself an assumed role, and AWS caps chained sessions at ${CHAINED_MAX_SECONDS} seconds`,
+      );
+    }
+    const sts = stsClient({
+      region: credential.spec.aws!.defaultRegion,
+      credentials: base.value.credentials,
+      endpoint: this.options.endpoint,
+      observe: this.options.observe,
+    });
+    try {
+      const answer = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: role.roleArn,
+          RoleSessionName: sessionName(credential),
+          ExternalId: role.externalId,
+          DurationSeconds: role.durationSeconds,
+        }),
+      );
+      const c = answer.Credentials!;
+      return ok({
+        credentials: {
+          accessKeyId: c.AccessKeyId!,
+          secretAccessKey: c.SecretAccessKey!,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+        },
+        expiresAt: c.Expiration,
+        region: credential.spec.aws!.defaultRegion,
+        isAssumedRole: true,
+      });
+    } catch (error) {
+      const failure = classifyAwsError(error);
+      return fail(
+        failure.reason,
+        `AssumeRole into ${role.roleArn} (spec.aws.source.assumeRole.roleArn) failed: ${failure.code}: ${failure.message}`,
+        failure.transient,
+      );
+    } finally {
+      sts.destroy();
+    }
+  }
+
+  private async callerIdentity(session: Session): Promise<Result<CallerIdentity>> {
+    const sts = stsClient({
+      region: session.region,
+      credentials: session.credentials,
+      endpoint: this.options.endpoint,
+      observe: this.options.observe,
+    });
+    try {
+      const answer = await sts.send(new GetCallerIdentityCommand({}));
+      return ok({ accountId: answer.Account!, arn: answer.Arn! });
+    } catch (error) {
+      const failure = classifyAwsError(error);
+      return fail(
+        failure.reason,
+        `STS GetCallerIdentity failed: ${failure.code}: ${failure.message}`,
+        failure.transient,
+      );
+    } finally {
+      sts.destroy();
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import type { CloudCredential, CloudCredentialStatus } from '@pcm-ops/crds';
+import {
+  credentialStatus,
+  readyTransition,
+  selectOrganizationAccounts,
+  type CredentialOutcome,
+} from '../domain/credential-status.js';
+import { sameConditions } from '../domain/conditions.js';
+import type { EventRecorder } from '../k8s/events.js';
+import type { Resources } from '../k8s/resources.js';
+import type { Logger } from '../log.js';
+import type { WorkResult } from '../queue.js';
+import type { AwsCallObserver } from '../providers/aws/clients.js';
+import { listOrganizationAccounts } from '../providers/aws/organizations.js';
+import type { SessionCache, ValidatedSession } from '../providers/aws/sessions.js';
+
+export interface CloudCredentialDeps {
+  get: (namespace: string, name: string) => CloudCredential | undefined;
+  sessions: SessionCache;
+  resources: Resources<CloudCredential>;
+  events: EventRecorder;
+  log: Logger;
+  validationIntervalMs: number;
+  refreshBeforeExpiryMs: number;
+  endpoint?: string;
+  observe?: AwsCallObserver;
+  now?: () => Date;
+}
+
+/** Raised after the status says what went wrong, so the queue retries with backoff. */
+export class TransientFailure extends Error {}
+
+function sameStatus(a: CloudCredentialStatus | undefined, b: CloudCredentialStatus): boolean {
+  const { conditions: ca, ...ra } = a ?? {};
+  const { conditions: cb, ...rb } = b;
+  return JSON.stringify(ra) === JSON.stringify(rb) && sameConditions(ca, cb);
+}
+
+/**
+ * Proves that a CloudCredential works (STS GetCallerIdentity through its source), keeps its
+ * session fresh, and writes what it found into status. Level-triggered: every run recomputes the
+ * status from the spec, the Secret and AWS, and asks to run again at the next validation or renewal.
+ */
+export class CloudCredentialReconciler {
+  constructor(private readonly deps: CloudCredentialDeps) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  async reconcile(namespace: string, name: string): Promise<WorkResult> {
+    const credential = this.deps.get(namespace, name);
+    if (!credential || credential.metadata.deletionTimestamp) {
+      this.deps.sessions.forget(namespace, name);
+      return {};
+    }
+    const outcome = await this.observe(credential);
+    await this.writeStatus(credential, outcome);
+    if (outcome.kind === 'failed' && outcome.failure.transient) {
+      throw new TransientFailure(
+        `${namespace}/${name}: ${outcome.failure.reason}: ${outcome.failure.message}`,
+      );
+    }
+    return { requeueAfterMs: this.nextCheckMs(outcome) };
+  }
+
+  private nextCheckMs(outcome: CredentialOutcome): number {
+    if (outcome.kind === 'failed') return this.deps.validationIntervalMs;
+    const untilValidation =
+      outcome.validatedAt.getTime() + this.deps.validationIntervalMs - this.now().getTime();
+    const untilRenewal = outcome.expiresAt
+      ? outcome.expiresAt.getTime() - this.deps.refreshBeforeExpiryMs - this.now().getTime()
+      : Infinity;
+    return Math.max(1_000, Math.min(untilValidation, untilRenewal));
+  }
+
+  private async observe(credential: CloudCredential): Promise<CredentialOutcome> {
+    const { namespace, name } = credential.metadata as { namespace: string; name: string };
+    const result = await this.deps.sessions.validated(
+      namespace,
+      name,
+      this.deps.validationIntervalMs,
+    );
+    if (!result.ok) return { kind: 'failed', failure: this.explain(credential, result.failure) };
+    const session = result.value;
+    const expected = credential.spec.expectedAccountId;
+    if (expected && expected !== session.identity.accountId) {
+      return {
+        kind: 'failed',
+        failure: {
+          reason: 'AccountMismatch',
+          message: `STS reports account ${session.identity.accountId}, but spec.expectedAccountId is ${expected}`,
+          transient: false,
+        },
+        observedAccount: session.identity,
+      };
+    }
+    return this.withOrganization(credential, session);
+  }
+
+  private explain(
+    credential: CloudCredential,
+    failure: { reason: string; message: string; transient: boolean },
+  ): { reason: string; message: string; transient: boolean } {
+    const secret = credential.spec.aws?.source.secretRef;
+    if (failure.reason === 'InvalidCredentials' && secret) {
+      return {
+        ...failure,
+        reason: 'InvalidSecret',
+        message: `AWS rejected the access keys in Secret "${secret.name}" (spec.aws.source.secretRef): ${failure.message}`,
+      };
+    }
+    return failure;
+  }
+
+  private async withOrganization(
+    credential: CloudCredential,
+    session: ValidatedSession,
+  ): Promise<CredentialOutcome> {
+    const ready: CredentialOutcome = {
+      kind: 'ready',
+      accountId: session.identity.accountId,
+      arn: session.identity.arn,
+      validatedAt: session.validatedAt,
+      expiresAt: session.expiresAt,
+    };
+    const organization = credential.spec.organization;
+    if (!organization) return ready;
+    const listed = await listOrganizationAccounts(session, {
+      endpoint: this.deps.endpoint,
+      observe: this.deps.observe,
+    });
+    if (!listed.ok) return { kind: 'failed', failure: listed.failure };
+    return {
+      ...ready,
+      organizationAccounts: selectOrganizationAccounts(
+        listed.value,
+        organization.accountIds,
+        organization.excludeAccountIds,
+      ),
+    };
+  }
+
+  private async writeStatus(
+    credential: CloudCredential,
+    outcome: CredentialOutcome,
+  ): Promise<void> {
+    const generation = credential.metadata.generation ?? 0;
+    const next = credentialStatus(credential.status, outcome, { generation, now: this.now() });
+    if (sameStatus(credential.status, next)) return;
+    const { namespace, name } = credential.metadata as { namespace: string; name: string };
+    await this.deps.resources.patchStatus(namespace, name, next);
+    const transition = readyTransition(credential.status?.conditions, next.conditions);
+    if (transition) {
+      await this.deps.events.record(credential, {
+        type: transition.status === 'True' ? 'Normal' : 'Warning',
+        reason: transition.reason,
+        message: transition.message,
+      });
+    }
+    this.deps.log.info(
+      { namespace, name, ready: transition?.status ?? 'unchanged', reason: transition?.reason },
+      'credential status written',
+    );
+  }
+}

@@ -1,0 +1,107 @@
+"""Everything the extension remembers beside moto's own backends, behind one lock.
+
+moto's server is threaded, so every read and write of this state holds STATE.lock.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .lifecycle import TrackedCommand
+from .outcomes import OutcomeRule
+
+
+@dataclass
+class Timings:
+    """Default delays of an invocation: Pending for pending_seconds, then InProgress for running."""
+
+    pending_seconds: float = 0.1
+    running_seconds: float = 0.2
+
+
+@dataclass(frozen=True)
+class CallKey:
+    service: str
+    operation: str
+    account: str
+    region: str
+
+
+@dataclass
+class Fault:
+    """An error answered instead of calling moto, for calls matching service/operation/account/region.
+
+    It fires for the next `remaining` matching calls, or for a `rate` fraction of them, or always.
+    """
+
+    service: str
+    code: str
+    message: str
+    http_status: int
+    operation: str | None = None
+    account: str | None = None
+    region: str | None = None
+    remaining: int | None = None
+    rate: float | None = None
+
+    def matches(self, call: CallKey) -> bool:
+        wanted = (
+            (self.service, call.service),
+            (self.operation, call.operation),
+            (self.account, call.account),
+            (self.region, call.region),
+        )
+        return all(want is None or want == got for want, got in wanted)
+
+    def is_spent(self) -> bool:
+        return self.remaining is not None and self.remaining <= 0
+
+    def fires(self, rng: random.Random) -> bool:
+        if self.remaining is not None:
+            self.remaining -= 1
+            return True
+        return self.rate is None or rng.random() < self.rate
+
+
+@dataclass
+class EmulatorState:
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    timings: Timings = field(default_factory=Timings)
+    outcome_rules: list[OutcomeRule] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    calls: Counter[CallKey] = field(default_factory=Counter)
+    faulted_calls: Counter[CallKey] = field(default_factory=Counter)
+    sent_commands: list[dict[str, Any]] = field(default_factory=list)
+    commands: dict[tuple[str, str, str], TrackedCommand] = field(default_factory=dict)
+    # Instance ids are unique across accounts, so ping overrides are keyed by id alone.
+    ping_status: dict[str, str] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.timings = Timings()
+            self.outcome_rules.clear()
+            self.faults.clear()
+            self.calls.clear()
+            self.faulted_calls.clear()
+            self.sent_commands.clear()
+            self.commands.clear()
+            self.ping_status.clear()
+            self.rng = random.Random()
+
+    def record_call(self, call: CallKey) -> Fault | None:
+        """Counts a call and returns the fault to answer it with, if one fires."""
+        with self.lock:
+            self.calls[call] += 1
+            fault = next((f for f in self.faults if f.matches(call) and not f.is_spent()), None)
+            if fault is None or not fault.fires(self.rng):
+                return None
+            self.faulted_calls[call] += 1
+            return fault
+
+
+STATE = EmulatorState()
