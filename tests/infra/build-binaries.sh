@@ -93,11 +93,10 @@ main() {
   fi
   command -v go >/dev/null || { log "go is required to build the control plane"; exit 1; }
   mkdir -p "$BIN_DIR"
-  local work
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  [ -x "$BIN_DIR/etcd" ] || { log "building etcd $ETCD_VERSION"; build_etcd "$work"; }
-  build_kubernetes "$work"
+  WORK_DIR=$(mktemp -d)
+  trap 'rm -rf "$WORK_DIR"' EXIT
+  [ -x "$BIN_DIR/etcd" ] || { log "building etcd $ETCD_VERSION"; build_etcd "$WORK_DIR"; }
+  build_kubernetes "$WORK_DIR"
   all_present || { log "a binary is missing after the build"; exit 1; }
   echo "$BIN_DIR"
 }

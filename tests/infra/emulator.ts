@@ -151,6 +151,8 @@ export interface FaultSpec extends ThrottleSpec {
   code: string;
   message?: string;
   httpStatus?: number;
+  /** only calls signed with this access key id, as AWS refuses one bad key among good ones */
+  accessKeyId?: string;
 }
 
 export interface CallCount extends Required<CallSelector> {

@@ -10,7 +10,8 @@ POST   /_pcm/outcomes        {"instanceId"?, "commandContains"?, "account"?, "re
 DELETE /_pcm/outcomes
 POST   /_pcm/throttle        {"service", "operation"?, "account"?, "region"?, "count"?, "rate"?,
                               "seed"?}: answer with the service's own throttling error
-POST   /_pcm/faults          same, plus {"code", "message"?, "httpStatus"?}: any error
+POST   /_pcm/faults          same, plus {"code", "message"?, "httpStatus"?, "accessKeyId"?}: any
+                             error, optionally only for calls signed with one access key id
 DELETE /_pcm/faults          removes throttles and faults
 GET    /_pcm/calls           -> {"calls": [{"service", "operation", "account", "region",
                                             "count", "faulted"}]}

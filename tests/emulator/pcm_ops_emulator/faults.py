@@ -51,10 +51,17 @@ def counted_call_action(self: BaseResponse) -> Any:
         account=self.current_account,
         region=self.region,
     )
-    fault = STATE.record_call(call)
+    fault = STATE.record_call(call, _access_key_id(self))
     if fault is None:
         return _original_call_action(self)
     return _fault_response(self, fault)
+
+
+def _access_key_id(response: BaseResponse) -> str | None:
+    try:
+        return response.get_access_key()
+    except Exception:  # an unsigned request has none
+        return None
 
 
 class InjectedFault(ServiceException):
@@ -89,6 +96,7 @@ def fault_from_json(body: dict[str, Any], throttle: bool) -> Fault:
         message=str(body.get("message", message)),
         http_status=int(body.get("httpStatus", status)),
         remaining=_optional_int(body.get("count")),
+        access_key_id=body.get("accessKeyId"),
         rate=_optional_float(body.get("rate")),
     )
 

@@ -47,13 +47,16 @@ class Fault:
     region: str | None = None
     remaining: int | None = None
     rate: float | None = None
+    # Only calls signed with this access key id: how AWS refuses one bad key among good ones.
+    access_key_id: str | None = None
 
-    def matches(self, call: CallKey) -> bool:
+    def matches(self, call: CallKey, access_key_id: str | None = None) -> bool:
         wanted = (
             (self.service, call.service),
             (self.operation, call.operation),
             (self.account, call.account),
             (self.region, call.region),
+            (self.access_key_id, access_key_id),
         )
         return all(want is None or want == got for want, got in wanted)
 
@@ -93,11 +96,14 @@ class EmulatorState:
             self.ping_status.clear()
             self.rng = random.Random()
 
-    def record_call(self, call: CallKey) -> Fault | None:
+    def record_call(self, call: CallKey, access_key_id: str | None = None) -> Fault | None:
         """Counts a call and returns the fault to answer it with, if one fires."""
         with self.lock:
             self.calls[call] += 1
-            fault = next((f for f in self.faults if f.matches(call) and not f.is_spent()), None)
+            fault = next(
+                (f for f in self.faults if f.matches(call, access_key_id) and not f.is_spent()),
+                None,
+            )
             if fault is None or not fault.fires(self.rng):
                 return None
             self.faulted_calls[call] += 1

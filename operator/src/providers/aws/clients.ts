@@ -80,7 +80,7 @@ export function baseConfig(options: AwsClientOptions): Record<string, unknown> {
     credentials: options.credentials,
     endpoint: options.endpoint,
     retryMode: 'adaptive',
-    maxAttempts: options.maxAttempts ?? 8,
+    maxAttempts: options.maxAttempts ?? 4,
   };
 }
 

@@ -86,7 +86,7 @@ export class SessionCache {
 
   /** A session for the credential, renewed when it is about to expire. */
   async session(namespace: string, name: string): Promise<Result<Session>> {
-    const entry = await this.entry(namespace, name, []);
+    const entry = await this.entry(namespace, name);
     return entry.ok ? ok(entry.value.session) : entry;
   }
 
@@ -99,7 +99,7 @@ export class SessionCache {
     name: string,
     maxAgeMs: number,
   ): Promise<Result<ValidatedSession>> {
-    const found = await this.entry(namespace, name, []);
+    const found = await this.entry(namespace, name);
     if (!found.ok) return found;
     const entry = found.value;
     const fresh =
@@ -139,7 +139,7 @@ export class SessionCache {
     return session.expiresAt.getTime() - this.now().getTime() <= this.options.refreshBeforeExpiryMs;
   }
 
-  private async entry(namespace: string, name: string, chain: string[]): Promise<Result<Entry>> {
+  private async entry(namespace: string, name: string): Promise<Result<Entry>> {
     const key = keyOf(namespace, name);
     const fingerprint = this.fingerprint(namespace, name);
     const cached = this.entries.get(key);
@@ -148,7 +148,7 @@ export class SessionCache {
     }
     const running = this.inFlight.get(key);
     if (running) return running;
-    const resolving = this.resolve(namespace, name, chain)
+    const resolving = this.resolve(namespace, name)
       .then((session): Result<Entry> => {
         if (!session.ok) return session;
         const entry: Entry = { fingerprint, session: session.value };
@@ -160,11 +160,7 @@ export class SessionCache {
     return resolving;
   }
 
-  private async resolve(
-    namespace: string,
-    name: string,
-    chain: string[],
-  ): Promise<Result<Session>> {
+  private async resolve(namespace: string, name: string): Promise<Result<Session>> {
     const credential = this.options.sources.credential(namespace, name);
     if (!credential) {
       return fail(
@@ -175,7 +171,7 @@ export class SessionCache {
     const aws = credential.spec.aws;
     if (!aws) return fail('InvalidSpec', 'spec.aws is required for provider aws');
     if (aws.source.secretRef) return this.fromSecret(credential);
-    if (aws.source.assumeRole) return this.fromAssumeRole(credential, chain);
+    if (aws.source.assumeRole) return this.fromAssumeRole(credential);
     return this.fromAmbient(aws.defaultRegion);
   }
 
@@ -236,22 +232,42 @@ export class SessionCache {
     }
   }
 
-  private async sourceFor(credential: CloudCredential, chain: string[]): Promise<Result<Session>> {
-    const namespace = credential.metadata.namespace!;
-    const name = credential.metadata.name!;
-    const ref = credential.spec.aws!.source.assumeRole!.sourceCredentialRef;
-    if (!ref) return this.fromAmbient(credential.spec.aws!.defaultRegion);
-    const path = [...chain, name, ref.name];
-    if (chain.includes(ref.name) || ref.name === name) {
-      return fail('ChainTooLong', `sourceCredentialRef forms a cycle: ${path.join(' → ')}`);
+  /**
+   * The names along the credential's sourceCredentialRef links, itself first. Walked over the
+   * specs rather than the cached sessions, so a cached source cannot hide a chain grown too long.
+   */
+  private chainOf(namespace: string, name: string): { names: string[]; cycle: boolean } {
+    const names = [name];
+    for (;;) {
+      const current = this.options.sources.credential(namespace, names[names.length - 1]!);
+      const next = current?.spec.aws?.source.assumeRole?.sourceCredentialRef?.name;
+      if (!next) return { names, cycle: false };
+      if (names.includes(next)) return { names: [...names, next], cycle: true };
+      names.push(next);
+      if (names.length > this.options.maxChainDepth + 1) return { names, cycle: false };
     }
-    if (path.length - 1 > this.options.maxChainDepth) {
+  }
+
+  private checkChain(namespace: string, name: string): Result<void> {
+    const { names, cycle } = this.chainOf(namespace, name);
+    const path = names.join(' → ');
+    if (cycle) return fail('ChainTooLong', `sourceCredentialRef forms a cycle: ${path}`);
+    if (names.length - 1 > this.options.maxChainDepth) {
       return fail(
         'ChainTooLong',
-        `role chain ${path.join(' → ')} has more than ${this.options.maxChainDepth} hops (spec.aws.source.assumeRole.sourceCredentialRef)`,
+        `role chain ${path} has more than ${this.options.maxChainDepth} hops (spec.aws.source.assumeRole.sourceCredentialRef)`,
       );
     }
-    const source = await this.entry(namespace, ref.name, [...chain, name]);
+    return ok(undefined);
+  }
+
+  private async sourceFor(credential: CloudCredential): Promise<Result<Session>> {
+    const namespace = credential.metadata.namespace!;
+    const ref = credential.spec.aws!.source.assumeRole!.sourceCredentialRef;
+    if (!ref) return this.fromAmbient(credential.spec.aws!.defaultRegion);
+    const chain = this.checkChain(namespace, credential.metadata.name!);
+    if (!chain.ok) return chain;
+    const source = await this.entry(namespace, ref.name);
     if (source.ok) return ok(source.value.session);
     return fail(
       source.failure.reason === 'ChainTooLong' ? 'ChainTooLong' : 'SourceCredentialNotReady',
@@ -260,12 +276,9 @@ export class SessionCache {
     );
   }
 
-  private async fromAssumeRole(
-    credential: CloudCredential,
-    chain: string[],
-  ): Promise<Result<Session>> {
+  private async fromAssumeRole(credential: CloudCredential): Promise<Result<Session>> {
     const role = credential.spec.aws!.source.assumeRole!;
-    const base = await this.sourceFor(credential, chain);
+    const base = await this.sourceFor(credential);
     if (!base.ok) return base;
     if (base.value.isAssumedRole && role.durationSeconds > CHAINED_MAX_SECONDS) {
       return fail(
