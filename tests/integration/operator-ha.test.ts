@@ -50,7 +50,14 @@ beforeAll(async () => {
   };
   replicas = await Promise.all(
     ['replica-a', 'replica-b'].map((identity) =>
-      startOperator({ kubeconfigPath, namespace, emulatorEndpoint: endpoint, ambient, identity, env }),
+      startOperator({
+        kubeconfigPath,
+        namespace,
+        emulatorEndpoint: endpoint,
+        ambient,
+        identity,
+        env,
+      }),
     ),
   );
 });
@@ -81,15 +88,20 @@ describe('leader election', () => {
     const coordination = adminKubeConfig().makeApiClient(CoordinationV1Api);
     const before = await coordination.readNamespacedLease({ name: 'pcm-ops-operator', namespace });
     await leader!.kill();
-    await waitFor('the follower to lead', async () => ((await follower.metric('pcm_ops_leader')) === 1 ? true : undefined), {
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      'the follower to lead',
+      async () => ((await follower.metric('pcm_ops_leader')) === 1 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
     const after = await coordination.readNamespacedLease({ name: 'pcm-ops-operator', namespace });
     expect(after.spec?.holderIdentity).toBe(follower.identity);
     expect(after.spec?.leaseTransitions).toBe((before.spec?.leaseTransitions ?? 0) + 1);
     // Handover is measured on the Lease itself: from the dead leader's last renewal to the new
     // holder's acquisition, at most one lease duration plus one retry period.
-    const gapMs = new Date(after.spec!.acquireTime!).getTime() - new Date(before.spec!.renewTime!).getTime();
+    const gapMs =
+      new Date(after.spec!.acquireTime!).getTime() - new Date(before.spec!.renewTime!).getTime();
     expect(gapMs).toBeLessThanOrEqual((LEASE.duration + LEASE.retry + 1) * 1000);
     await credential('second');
     await objects.waitForCondition('cloudcredentials', 'second', { type: 'Ready', status: 'True' });

@@ -43,7 +43,11 @@ describe('an API server restart', () => {
       metadata: { name: 'across' },
       spec: { aws: { source: { secretRef: { name: 'across-keys' } } } },
     });
-    await objects.waitForCondition('cloudcredentials', 'across', { type: 'Ready', status: 'False', reason: 'SecretNotFound' });
+    await objects.waitForCondition('cloudcredentials', 'across', {
+      type: 'Ready',
+      status: 'False',
+      reason: 'SecretNotFound',
+    });
 
     await plane.restartApiServer();
     // The fix lands before the operator's watches have reconnected.
@@ -54,7 +58,12 @@ describe('an API server restart', () => {
         stringData: { accessKeyId: 'AKIAOUTAGE0000000001', secretAccessKey: 'outage-test-secret' },
       },
     });
-    await objects.waitForCondition('cloudcredentials', 'across', { type: 'Ready', status: 'True' }, 90_000);
+    await objects.waitForCondition(
+      'cloudcredentials',
+      'across',
+      { type: 'Ready', status: 'True' },
+      90_000,
+    );
     expect(await operator.logs()).toContain('watch failed; restarting');
     expect(operator.process.isRunning()).toBe(true);
   });

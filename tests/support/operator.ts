@@ -10,7 +10,13 @@ import {
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { kubeconfigFor } from '../infra/control-plane.js';
-import { freePort, startProcess, stopProcess, waitFor, type ManagedProcess } from '../infra/processes.js';
+import {
+  freePort,
+  startProcess,
+  stopProcess,
+  waitFor,
+  type ManagedProcess,
+} from '../infra/processes.js';
 
 const repoRoot = path.join(import.meta.dirname, '..', '..');
 const OPERATOR_MAIN = path.join(repoRoot, 'operator', 'src', 'main.ts');
@@ -37,20 +43,34 @@ async function createOrKeep(create: () => Promise<unknown>): Promise<void> {
  * Installs config/rbac/operator.yaml for a ServiceAccount in `namespace` and returns the path of
  * a kubeconfig that authenticates as that ServiceAccount with a fresh token.
  */
-export async function operatorKubeconfig(adminKubeconfigPath: string, namespace: string): Promise<string> {
+export async function operatorKubeconfig(
+  adminKubeconfigPath: string,
+  namespace: string,
+): Promise<string> {
   const admin = loadAdmin(adminKubeconfigPath);
   const core = admin.makeApiClient(CoreV1Api);
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  const [clusterRole, leaderRole] = parseAllDocuments(await readFile(RBAC_FILE, 'utf8')).map((d) => d.toJS());
+  const [clusterRole, leaderRole] = parseAllDocuments(await readFile(RBAC_FILE, 'utf8')).map((d) =>
+    d.toJS(),
+  );
   const subject: RbacV1Subject = { kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace };
-  await createOrKeep(() => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: SERVICE_ACCOUNT } } }));
+  await createOrKeep(() =>
+    core.createNamespacedServiceAccount({
+      namespace,
+      body: { metadata: { name: SERVICE_ACCOUNT } },
+    }),
+  );
   await createOrKeep(() => rbac.createClusterRole({ body: clusterRole }));
   await createOrKeep(() => rbac.createNamespacedRole({ namespace, body: leaderRole }));
   await createOrKeep(() =>
     rbac.createClusterRoleBinding({
       body: {
         metadata: { name: `pcm-ops-operator-${namespace}` },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.metadata.name },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: clusterRole.metadata.name,
+        },
         subjects: [subject],
       },
     }),
@@ -60,7 +80,11 @@ export async function operatorKubeconfig(adminKubeconfigPath: string, namespace:
       namespace,
       body: {
         metadata: { name: 'pcm-ops-operator-leader-election' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaderRole.metadata.name },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: leaderRole.metadata.name,
+        },
         subjects: [subject],
       },
     }),
@@ -74,9 +98,13 @@ export async function operatorKubeconfig(adminKubeconfigPath: string, namespace:
   const ca = Buffer.from(cluster.caData ?? '', 'base64').toString('utf8');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pcm-ops-operator-'));
   const file = path.join(dir, 'operator.kubeconfig');
-  await writeFile(file, kubeconfigFor(cluster.server, ca, { name: SERVICE_ACCOUNT, token: token.status!.token! }), {
-    mode: 0o600,
-  });
+  await writeFile(
+    file,
+    kubeconfigFor(cluster.server, ca, { name: SERVICE_ACCOUNT, token: token.status!.token! }),
+    {
+      mode: 0o600,
+    },
+  );
   return file;
 }
 
