@@ -2,6 +2,7 @@ import type { KindDefinition, PrinterColumn } from './crd.js';
 import { CloudCredentialSchema } from './cloud-credential.js';
 import { ScriptSchema } from './script.js';
 import { ScriptExecutionSchema } from './script-execution.js';
+import { ExecutionBatchSchema } from './execution-batch.js';
 
 function condition(type: string, name = type): PrinterColumn {
   return {
@@ -125,4 +126,40 @@ export const SCRIPT_EXECUTION: KindDefinition = {
   ],
 };
 
-export const KINDS: readonly KindDefinition[] = [CLOUD_CREDENTIAL, SCRIPT, SCRIPT_EXECUTION];
+export const EXECUTION_BATCH: KindDefinition = {
+  kind: 'ExecutionBatch',
+  plural: 'executionbatches',
+  singular: 'executionbatch',
+  shortNames: ['eb'],
+  schema: ExecutionBatchSchema,
+  printerColumns: [
+    {
+      name: 'Execution',
+      type: 'string',
+      jsonPath: '.spec.executionName',
+      description: 'Owning execution.',
+    },
+    { name: 'Account', type: 'string', jsonPath: '.spec.accountId', description: 'Account.' },
+    { name: 'Region', type: 'string', jsonPath: '.spec.region', description: 'Region.' },
+    {
+      name: 'Phase',
+      type: 'string',
+      jsonPath: '.status.phase',
+      description: 'Phase of the batch.',
+    },
+    {
+      name: 'Command',
+      type: 'string',
+      jsonPath: '.status.commandId',
+      description: 'SSM command id.',
+    },
+    age,
+  ],
+};
+
+export const KINDS: readonly KindDefinition[] = [
+  CLOUD_CREDENTIAL,
+  SCRIPT,
+  SCRIPT_EXECUTION,
+  EXECUTION_BATCH,
+];

@@ -295,6 +295,28 @@ export const ScriptExecutionStatus = z
       .max(20)
       .optional()
       .describe('Up to 20 targets that did not succeed; the full list lives in the child objects.'),
+    planGeneration: z
+      .number()
+      .int()
+      .optional()
+      .describe('The .metadata.generation the current plan of batches was made for.'),
+    skippedSample: z
+      .array(
+        z
+          .object({
+            instanceId: z.string().max(20).describe('The instance.'),
+            accountId: AccountId.describe('Its account.'),
+            region: Region.describe('Its region.'),
+            reason: z
+              .string()
+              .max(32)
+              .describe('NotFound, NotRunning, Offline or PlatformMismatch.'),
+          })
+          .describe('A target left out.'),
+      )
+      .max(20)
+      .optional()
+      .describe('Up to 20 targets left out at resolution, and why.'),
     truncatedOutputs: z
       .number()
       .int()

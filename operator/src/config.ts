@@ -32,6 +32,25 @@ const ConfigSchema = z.object({
     .default(300)
     .describe('Renew temporary sessions this long before they expire.'),
   PCM_OPS_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(10).default(5),
+  PCM_OPS_POLL_MIN_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .default(1000)
+    .describe('Poll interval for running commands right after something changed.'),
+  PCM_OPS_POLL_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .default(5000)
+    .describe('Longest poll interval while commands run and nothing changes.'),
+  PCM_OPS_AWS_PARALLELISM: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(8)
+    .describe('AWS calls one reconcile makes at once.'),
   PCM_OPS_AWS_ENDPOINT_URL: z
     .string()
     .url()

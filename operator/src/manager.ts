@@ -7,17 +7,31 @@ import {
   type KubernetesObject,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { CLOUD_CREDENTIAL, type CloudCredential } from '@pcm-ops/crds';
+import {
+  CLOUD_CREDENTIAL,
+  EXECUTION_BATCH,
+  SCRIPT,
+  SCRIPT_EXECUTION,
+  type CloudCredential,
+  type ExecutionBatch,
+  type Script,
+  type ScriptExecution,
+} from '@pcm-ops/crds';
 import type { OperatorConfig } from './config.js';
 import { EventRecorder } from './k8s/events.js';
+import { KubeExecutionStore } from './k8s/execution-store.js';
 import { ResilientInformer } from './k8s/informer.js';
 import { LeaderElector } from './k8s/leader.js';
 import { Resources } from './k8s/resources.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { AwsExecutionProvider } from './providers/aws/provider.js';
 import { SessionCache } from './providers/aws/sessions.js';
 import { WorkQueue, type WorkResult } from './queue.js';
 import { CloudCredentialReconciler, TransientFailure } from './reconcilers/cloud-credential.js';
+import { EXECUTION_LABEL } from './reconcilers/execution/deps.js';
+import { TransientStepError } from './reconcilers/execution/run.js';
+import { ScriptExecutionReconciler } from './reconcilers/script-execution.js';
 import { startHttpServer } from './server.js';
 
 export interface Operator {
@@ -26,6 +40,7 @@ export interface Operator {
 }
 
 const CC = 'CloudCredential';
+const SE = 'ScriptExecution';
 
 function keyFor(kind: string, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
@@ -43,15 +58,21 @@ function loadKubeConfig(config: OperatorConfig): KubeConfig {
   return kc;
 }
 
+type Informer = ResilientInformer<KubernetesObject>;
+
 /** Wires informers, the work queue and the reconcilers; runs them only while leading. */
 export class Manager implements Operator {
   readonly metrics = new Metrics();
   private readonly kc: KubeConfig;
   private readonly elector: LeaderElector;
   private readonly queue: WorkQueue;
-  private readonly credentials: ResilientInformer<KubernetesObject>;
+  private readonly informers: Record<
+    'credentials' | 'scripts' | 'executions' | 'batches',
+    Informer
+  >;
   private readonly secrets: ResilientInformer<V1Secret>;
   private readonly credentialReconciler: CloudCredentialReconciler;
+  private readonly executionReconciler: ScriptExecutionReconciler;
   private server: Server | undefined;
   private synced = false;
 
@@ -61,18 +82,7 @@ export class Manager implements Operator {
   ) {
     this.kc = loadKubeConfig(config);
     const identity = config.PCM_OPS_IDENTITY ?? `${hostname()}-${process.pid}`;
-    this.elector = new LeaderElector(
-      this.kc,
-      {
-        namespace: config.PCM_OPS_POD_NAMESPACE,
-        name: config.PCM_OPS_LEASE_NAME,
-        identity,
-        leaseDurationSeconds: config.PCM_OPS_LEASE_DURATION_SECONDS,
-        renewDeadlineSeconds: config.PCM_OPS_RENEW_DEADLINE_SECONDS,
-        retryPeriodSeconds: config.PCM_OPS_RETRY_PERIOD_SECONDS,
-      },
-      log,
-    );
+    this.elector = new LeaderElector(this.kc, this.leaseOptions(identity), log);
     this.queue = new WorkQueue((key) => this.work(key), {
       concurrency: config.PCM_OPS_WORKERS,
       baseBackoffMs: 500,
@@ -81,13 +91,24 @@ export class Manager implements Operator {
       onDepth: (depth) => this.metrics.queueDepth.set({ kind: 'all' }, depth),
     });
     const namespace = config.PCM_OPS_NAMESPACE;
-    const resources = new Resources<CloudCredential>(this.kc, CLOUD_CREDENTIAL, namespace);
-    this.credentials = new ResilientInformer(this.kc, {
-      path: resources.watchPath,
-      list: () => resources.list() as never,
-      onChange: (_kind, cc) => this.credentialChanged(cc as unknown as CloudCredential),
-      log,
-    });
+    const resources = {
+      credentials: new Resources<CloudCredential>(this.kc, CLOUD_CREDENTIAL, namespace),
+      scripts: new Resources<Script>(this.kc, SCRIPT, namespace),
+      executions: new Resources<ScriptExecution>(this.kc, SCRIPT_EXECUTION, namespace),
+      batches: new Resources<ExecutionBatch>(this.kc, EXECUTION_BATCH, namespace),
+    };
+    this.informers = {
+      credentials: this.informerFor(resources.credentials, (o) =>
+        this.credentialChanged(o as unknown as CloudCredential),
+      ),
+      scripts: this.informerFor(resources.scripts, (o) =>
+        this.scriptChanged(o as unknown as Script),
+      ),
+      executions: this.informerFor(resources.executions, (o) => this.enqueue(SE, o)),
+      batches: this.informerFor(resources.batches, (o) =>
+        this.batchChanged(o as unknown as ExecutionBatch),
+      ),
+    };
     const core = this.kc.makeApiClient(CoreV1Api);
     this.secrets = new ResilientInformer<V1Secret>(this.kc, {
       path: namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets',
@@ -99,27 +120,71 @@ export class Manager implements Operator {
     const observe = (call: { service: string; operation: string; outcome: string }): void => {
       this.metrics.awsCalls.inc(call);
     };
+    const endpoint = config.PCM_OPS_AWS_ENDPOINT_URL;
     const sessions = new SessionCache({
       sources: {
         credential: (ns, name) => this.credential(ns, name),
         secret: (ns, name) => this.secrets.get(name, ns),
       },
       ambient: fromNodeProviderChain(),
-      endpoint: config.PCM_OPS_AWS_ENDPOINT_URL,
+      endpoint,
       observe,
       refreshBeforeExpiryMs: config.PCM_OPS_REFRESH_BEFORE_EXPIRY_SECONDS * 1000,
       maxChainDepth: config.PCM_OPS_MAX_CHAIN_DEPTH,
     });
+    const events = new EventRecorder(this.kc, log, identity);
     this.credentialReconciler = new CloudCredentialReconciler({
       get: (ns, name) => this.credential(ns, name),
       sessions,
-      resources,
-      events: new EventRecorder(this.kc, log, identity),
+      resources: resources.credentials,
+      events,
       log,
       validationIntervalMs: config.PCM_OPS_VALIDATION_INTERVAL_SECONDS * 1000,
       refreshBeforeExpiryMs: config.PCM_OPS_REFRESH_BEFORE_EXPIRY_SECONDS * 1000,
-      endpoint: config.PCM_OPS_AWS_ENDPOINT_URL,
+      endpoint,
       observe,
+    });
+    this.executionReconciler = new ScriptExecutionReconciler({
+      store: new KubeExecutionStore(
+        { informer: this.informers.executions, resources: resources.executions },
+        { informer: this.informers.batches, resources: resources.batches },
+      ),
+      lookups: {
+        script: (ns, name) => this.informers.scripts.get(name, ns) as unknown as Script | undefined,
+        credential: (ns, name) => this.credential(ns, name),
+        secret: (ns, name) => this.secrets.get(name, ns),
+      },
+      sessions,
+      provider: new AwsExecutionProvider({ endpoint, observe }),
+      events,
+      log,
+      now: () => new Date(),
+      pollMs: { min: config.PCM_OPS_POLL_MIN_MS, max: config.PCM_OPS_POLL_MAX_MS },
+      parallelism: config.PCM_OPS_AWS_PARALLELISM,
+      countPoll: () => this.metrics.commandPolls.inc(),
+    });
+  }
+
+  private leaseOptions(identity: string): ConstructorParameters<typeof LeaderElector>[1] {
+    return {
+      namespace: this.config.PCM_OPS_POD_NAMESPACE,
+      name: this.config.PCM_OPS_LEASE_NAME,
+      identity,
+      leaseDurationSeconds: this.config.PCM_OPS_LEASE_DURATION_SECONDS,
+      renewDeadlineSeconds: this.config.PCM_OPS_RENEW_DEADLINE_SECONDS,
+      retryPeriodSeconds: this.config.PCM_OPS_RETRY_PERIOD_SECONDS,
+    };
+  }
+
+  private informerFor<T extends { metadata: object }>(
+    resources: Resources<T & { metadata: { name?: string } }>,
+    onChange: (object: KubernetesObject) => void,
+  ): Informer {
+    return new ResilientInformer<KubernetesObject>(this.kc, {
+      path: resources.watchPath,
+      list: () => resources.list() as never,
+      onChange: (_kind, object) => onChange(object),
+      log: this.log,
     });
   }
 
@@ -145,14 +210,17 @@ export class Manager implements Operator {
 
   private async lead(): Promise<void> {
     this.metrics.leader.set(1);
-    await Promise.all([this.secrets.start(), this.credentials.start()]);
+    await Promise.all([
+      this.secrets.start(),
+      ...Object.values(this.informers).map((i) => i.start()),
+    ]);
     this.synced = true;
     this.log.info('caches synced; reconciling');
   }
 
   async stop(): Promise<void> {
     await this.queue.shutdown();
-    await Promise.all([this.credentials.stop(), this.secrets.stop()]);
+    await Promise.all([this.secrets.stop(), ...Object.values(this.informers).map((i) => i.stop())]);
     await this.elector.release();
     this.metrics.leader.set(0);
     await new Promise<void>((resolve) =>
@@ -161,36 +229,76 @@ export class Manager implements Operator {
   }
 
   private credential(namespace: string, name: string): CloudCredential | undefined {
-    return this.credentials.get(name, namespace) as unknown as CloudCredential | undefined;
+    return this.informers.credentials.get(name, namespace) as unknown as
+      CloudCredential | undefined;
   }
 
-  private credentialsIn(namespace: string): CloudCredential[] {
-    return this.credentials.list(namespace) as unknown as CloudCredential[];
+  private listed<T>(informer: Informer, namespace: string): T[] {
+    return informer.list(namespace) as unknown as T[];
+  }
+
+  private enqueue(kind: string, object: KubernetesObject): void {
+    this.queue.add(keyFor(kind, object.metadata?.namespace ?? '', object.metadata?.name ?? ''));
+  }
+
+  /** Executions not yet started that use a changed object are resolved again. */
+  private enqueueWaitingExecutions(
+    namespace: string,
+    uses: (se: ScriptExecution) => boolean,
+  ): void {
+    for (const se of this.listed<ScriptExecution>(this.informers.executions, namespace)) {
+      if (uses(se)) this.enqueue(SE, se as unknown as KubernetesObject);
+    }
   }
 
   private credentialChanged(cc: CloudCredential): void {
     const { namespace = '', name = '' } = cc.metadata;
     this.queue.add(keyFor(CC, namespace, name));
-    for (const other of this.credentialsIn(namespace)) {
+    for (const other of this.listed<CloudCredential>(this.informers.credentials, namespace)) {
       if (other.spec.aws?.source.assumeRole?.sourceCredentialRef?.name === name) {
         this.queue.add(keyFor(CC, namespace, other.metadata.name ?? ''));
       }
     }
+    this.enqueueWaitingExecutions(namespace, (se) =>
+      se.spec.targets.some((t) => t.credentialRef.name === name),
+    );
+  }
+
+  private scriptChanged(script: Script): void {
+    const { namespace = '', name } = script.metadata;
+    this.enqueueWaitingExecutions(namespace, (se) => se.spec.scriptRef?.name === name);
+  }
+
+  private batchChanged(batch: ExecutionBatch): void {
+    const owner = batch.metadata.labels?.[EXECUTION_LABEL];
+    if (owner) this.queue.add(keyFor(SE, batch.metadata.namespace ?? '', owner));
   }
 
   private secretChanged(secret: V1Secret): void {
     const namespace = secret.metadata?.namespace ?? '';
-    for (const cc of this.credentialsIn(namespace)) {
-      if (cc.spec.aws?.source.secretRef?.name === secret.metadata?.name) this.credentialChanged(cc);
+    const name = secret.metadata?.name;
+    for (const cc of this.listed<CloudCredential>(this.informers.credentials, namespace)) {
+      if (cc.spec.aws?.source.secretRef?.name === name) this.credentialChanged(cc);
     }
+    this.enqueueWaitingExecutions(namespace, (se) =>
+      (se.spec.secretParameters ?? []).some((p) => p.secretKeyRef.name === name),
+    );
+  }
+
+  private reconcile(kind: string, namespace: string, name: string): Promise<WorkResult> {
+    if (kind === SE) return this.executionReconciler.reconcile(namespace, name);
+    return this.credentialReconciler.reconcile(namespace, name);
   }
 
   private async work(key: string): Promise<WorkResult> {
     const { kind, namespace, name } = parseKey(key);
     const end = this.metrics.reconcileDuration.startTimer({ kind });
     try {
-      const result = await this.credentialReconciler.reconcile(namespace, name);
-      this.metrics.reconciles.inc({ kind, result: result.requeueAfterMs ? 'requeue' : 'success' });
+      const result = await this.reconcile(kind, namespace, name);
+      this.metrics.reconciles.inc({
+        kind,
+        result: result.requeueAfterMs === undefined ? 'success' : 'requeue',
+      });
       return result;
     } catch (error) {
       this.metrics.reconciles.inc({ kind, result: 'error' });
@@ -202,7 +310,10 @@ export class Manager implements Operator {
 
   private onWorkError(key: string, error: unknown, attempt: number): void {
     const message = error instanceof Error ? error.message : String(error);
-    const level = error instanceof TransientFailure ? 'info' : 'error';
-    this.log[level]({ key, attempt, err: message }, 'reconcile failed; retrying with backoff');
+    const transient = error instanceof TransientFailure || error instanceof TransientStepError;
+    this.log[transient ? 'info' : 'error'](
+      { key, attempt, err: message },
+      'reconcile failed; retrying with backoff',
+    );
   }
 }

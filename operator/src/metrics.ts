@@ -33,6 +33,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly commandPolls = new Counter({
+    name: 'pcm_ops_command_polls_total',
+    help: 'Times a running SSM command was polled; each poll reads all its invocations (one page of 50).',
+    registers: [this.registry],
+  });
+
   readonly leader = new Gauge({
     name: 'pcm_ops_leader',
     help: '1 while this process holds the leader Lease.',

@@ -62,4 +62,34 @@ export class Resources<T extends ObjectRef> {
       mergePatch,
     )) as T;
   }
+
+  async create(namespace: string, body: T): Promise<T> {
+    return (await this.api.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: this.definition.plural,
+      namespace,
+      body,
+    })) as T;
+  }
+
+  async delete(namespace: string, name: string): Promise<void> {
+    await this.api.deleteNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: this.definition.plural,
+      namespace,
+      name,
+    });
+  }
+
+  async deleteCollection(namespace: string, labelSelector: string): Promise<void> {
+    await this.api.deleteCollectionNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: this.definition.plural,
+      namespace,
+      labelSelector,
+    });
+  }
 }

@@ -1,3 +1,5 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type {
@@ -90,4 +92,12 @@ export function stsClient(options: AwsClientOptions): STSClient {
 
 export function organizationsClient(options: AwsClientOptions): OrganizationsClient {
   return observeCalls(new OrganizationsClient(baseConfig(options)), options.observe);
+}
+
+export function ec2Client(options: AwsClientOptions): EC2Client {
+  return observeCalls(new EC2Client(baseConfig(options)), options.observe);
+}
+
+export function ssmClient(options: AwsClientOptions): SSMClient {
+  return observeCalls(new SSMClient(baseConfig(options)), options.observe);
 }

@@ -134,6 +134,13 @@ export class SessionCache {
     return secret ? `${secret.metadata?.uid}:${secret.metadata?.resourceVersion}` : 'no-secret';
   }
 
+  private fresh(key: string, fingerprint: string): Session | undefined {
+    const cached = this.entries.get(key);
+    if (!cached || cached.fingerprint !== fingerprint || this.needsRenewal(cached.session))
+      return undefined;
+    return cached.session;
+  }
+
   private needsRenewal(session: Session): boolean {
     if (!session.expiresAt) return false;
     return session.expiresAt.getTime() - this.now().getTime() <= this.options.refreshBeforeExpiryMs;
@@ -286,21 +293,65 @@ export class SessionCache {
         `spec.aws.source.assumeRole.durationSeconds is ${role.durationSeconds}, but the identity assuming the role is itself an assumed role, and AWS caps chained sessions at ${CHAINED_MAX_SECONDS} seconds`,
       );
     }
+    // STS is called, and the new session used, in this credential's own region.
+    return this.assume(
+      { ...base.value, region: credential.spec.aws!.defaultRegion },
+      {
+        RoleArn: role.roleArn,
+        RoleSessionName: sessionName(credential),
+        ExternalId: role.externalId,
+        DurationSeconds: role.durationSeconds,
+      },
+    );
+  }
+
+  /**
+   * A session in a member account of the credential's organization, through the role that
+   * spec.organization.roleName names. Cached like the credential's own session.
+   */
+  async memberSession(
+    namespace: string,
+    name: string,
+    accountId: string,
+  ): Promise<Result<Session>> {
+    const credential = this.options.sources.credential(namespace, name);
+    const organization = credential?.spec.organization;
+    if (!credential || !organization) {
+      return fail('NotAnOrganization', `CloudCredential "${name}" has no spec.organization`);
+    }
+    const key = `${keyOf(namespace, name)}@${accountId}`;
+    const fingerprint = this.fingerprint(namespace, name);
+    const cached = this.fresh(key, fingerprint);
+    if (cached) return ok(cached);
+    const base = await this.session(namespace, name);
+    if (!base.ok) return base;
+    const partition = credential.spec.aws?.partition ?? 'aws';
+    const member = await this.assume(base.value, {
+      RoleArn: `arn:${partition}:iam::${accountId}:role/${organization.roleName}`,
+      RoleSessionName: sessionName(credential),
+      DurationSeconds: 3600,
+    });
+    if (member.ok) this.entries.set(key, { fingerprint, session: member.value });
+    return member;
+  }
+
+  private async assume(
+    base: Session,
+    request: {
+      RoleArn: string;
+      RoleSessionName: string;
+      ExternalId?: string;
+      DurationSeconds: number;
+    },
+  ): Promise<Result<Session>> {
     const sts = stsClient({
-      region: credential.spec.aws!.defaultRegion,
-      credentials: base.value.credentials,
+      region: base.region,
+      credentials: base.credentials,
       endpoint: this.options.endpoint,
       observe: this.options.observe,
     });
     try {
-      const answer = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: role.roleArn,
-          RoleSessionName: sessionName(credential),
-          ExternalId: role.externalId,
-          DurationSeconds: role.durationSeconds,
-        }),
-      );
+      const answer = await sts.send(new AssumeRoleCommand(request));
       const c = answer.Credentials!;
       return ok({
         credentials: {
@@ -310,14 +361,14 @@ export class SessionCache {
           expiration: c.Expiration,
         },
         expiresAt: c.Expiration,
-        region: credential.spec.aws!.defaultRegion,
+        region: base.region,
         isAssumedRole: true,
       });
     } catch (error) {
       const failure = classifyAwsError(error);
       return fail(
         failure.reason,
-        `AssumeRole into ${role.roleArn} (spec.aws.source.assumeRole.roleArn) failed: ${failure.code}: ${failure.message}`,
+        `AssumeRole into ${request.RoleArn} (spec.aws.source.assumeRole.roleArn) failed: ${failure.code}: ${failure.message}`,
         failure.transient,
       );
     } finally {

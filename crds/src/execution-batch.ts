@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { AccountId, ObjectMeta, Region, objectName, timestamp } from './common.js';
+
+export const BATCH_PHASES = [
+  'Planned',
+  'Sending',
+  'Sent',
+  'Finished',
+  'Cancelled',
+  'Skipped',
+] as const;
+export type BatchPhase = (typeof BATCH_PHASES)[number];
+/** SSM's SendCommand takes at most 50 instance ids. */
+export const BATCH_SIZE = 50;
+/** Output kept per target in the batch; the full output is fetched on demand. */
+export const OUTPUT_TAIL_MAX = 1000;
+
+export const INVOCATION_STATUSES = [
+  'Pending',
+  'InProgress',
+  'Delayed',
+  'Success',
+  'Failed',
+  'DeliveryTimedOut',
+  'ExecutionTimedOut',
+  'Undeliverable',
+  'Terminated',
+  'Cancelled',
+  'Cancelling',
+  'NotSent',
+] as const;
+
+const Invocation = z
+  .object({
+    instanceId: z.string().max(20).describe('The instance.'),
+    status: z.enum(INVOCATION_STATUSES).describe('Where the script stands on this instance.'),
+    statusDetails: z.string().max(64).optional().describe('SSM’s StatusDetails, as AWS wrote it.'),
+    exitCode: z.number().int().optional().describe('The script’s exit code.'),
+    output: z
+      .string()
+      .max(OUTPUT_TAIL_MAX)
+      .optional()
+      .describe(
+        `First ${OUTPUT_TAIL_MAX} characters of the output; the rest is fetched on demand.`,
+      ),
+    outputTruncated: z.boolean().optional().describe('The output shown here is not all of it.'),
+    startedAt: timestamp('When the script started on the instance.'),
+    finishedAt: timestamp('When it finished.'),
+  })
+  .describe('One target: an instance and how its invocation went.');
+
+export const ExecutionBatchSpec = z
+  .object({
+    executionName: objectName('The ScriptExecution this batch belongs to.'),
+    index: z.number().int().min(0).describe('Position of the batch in the execution’s plan.'),
+    target: z.string().max(63).optional().describe('Name (or index) of the spec.targets entry.'),
+    credential: objectName('The CloudCredential that reaches the account.'),
+    accountId: AccountId.describe('The account.'),
+    region: Region.describe('The region.'),
+    instanceIds: z
+      .array(z.string().max(20))
+      .min(1)
+      .max(BATCH_SIZE)
+      .describe('The instances of this batch: one SSM command reaches all of them.'),
+  })
+  .describe('One SSM command of an execution: up to 50 instances in one account and region.');
+
+export const ExecutionBatchStatus = z
+  .object({
+    phase: z
+      .enum(BATCH_PHASES)
+      .optional()
+      .describe('Planned, Sending, Sent, Finished, Cancelled or Skipped.'),
+    commandId: z.string().max(64).optional().describe('The SSM command id, once sent.'),
+    sendingSince: timestamp(
+      'When the operator started sending; a restart looks the command up from here.',
+    ),
+    sentAt: timestamp('When SSM accepted the command.'),
+    finishedAt: timestamp('When every invocation reached a final status.'),
+    cancelRequested: z.boolean().optional().describe('CancelCommand was called for this batch.'),
+    message: z.string().max(1024).optional().describe('Why the batch was skipped or cancelled.'),
+    invocations: z
+      .array(Invocation)
+      .max(BATCH_SIZE)
+      .optional()
+      .describe('Per-target detail, one entry per instance.'),
+  })
+  .describe('What happened to the batch.');
+
+export const ExecutionBatchSchema = z
+  .object({
+    apiVersion: z.literal('pcm-ops.io/v1alpha1').describe('pcm-ops.io/v1alpha1'),
+    kind: z.literal('ExecutionBatch').describe('ExecutionBatch'),
+    metadata: ObjectMeta,
+    spec: ExecutionBatchSpec,
+    status: ExecutionBatchStatus.optional(),
+  })
+  .describe(
+    'Per-target detail of a ScriptExecution, one object per SSM command, owned by the execution. Written by the operator.',
+  );
+
+export type ExecutionBatch = z.output<typeof ExecutionBatchSchema>;
+export type ExecutionBatchStatus = z.output<typeof ExecutionBatchStatus>;
+export type BatchInvocation = z.output<typeof Invocation>;

@@ -1,0 +1,597 @@
+/**
+ * The AWS execution provider: EC2 to find targets, SSM Run Command to run, follow and cancel
+ * scripts. Every call takes a token from the client-side rate limiter first and goes through a
+ * client cached per access key and region, so the SDK's adaptive retry state survives between
+ * reconciles. Errors come back as values: throttling and outages as transient failures the caller
+ * requeues, the rest with AWS's code as the reason.
+ */
+import {
+  DescribeInstancesCommand,
+  type EC2Client,
+  type Filter,
+  type Instance as Ec2Instance,
+} from '@aws-sdk/client-ec2';
+import {
+  CancelCommandCommand,
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
+  SendCommandCommand,
+  type CommandInvocation,
+  type CommandPlugin,
+  type GetCommandInvocationCommandOutput,
+  type InstanceInformationStringFilter,
+  type SendCommandCommandInput,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type {
+  BatchKey,
+  ExecutionProvider,
+  FullOutput,
+  Instance,
+  InvocationStatus,
+  InvocationView,
+  LocationSession,
+  Platform,
+  RenderedCommand,
+  ResolvedLocation,
+  SkipReason,
+  TargetSelector,
+} from '../types.js';
+import { ec2Client, ssmClient, type AwsCallObserver, type AwsClientOptions } from './clients.js';
+import { classifyAwsError, type AwsFailure } from './errors.js';
+import { fail, ok, type Result } from './failure.js';
+import { RateLimiter } from './rate-limiter.js';
+import { invocationStatus, isTerminal } from './ssm-status.js';
+
+/** SendCommand takes at most 50 instance ids and a comment of at most 100 characters. */
+export const MAX_INSTANCES_PER_COMMAND = 50;
+const MAX_COMMENT_LENGTH = 100;
+/** Page sizes: the most each API returns per call. */
+const INVOCATIONS_PAGE = 50;
+const COMMANDS_PAGE = 50;
+const INSTANCE_INFORMATION_PAGE = 50;
+const DESCRIBE_INSTANCES_PAGE = 1000;
+/** Instance ids per `instance-id` filter of DescribeInstances. */
+const INSTANCE_ID_FILTER_VALUES = 200;
+/**
+ * ListCommandInvocations' plugin Output holds 2,500 characters. The agent cuts stdout and stderr
+ * before that and marks each cut with one of these lines.
+ */
+const PLUGIN_OUTPUT_LIMIT = 2500;
+const TRUNCATION_MARKERS = ['\n---Output truncated---', '\n---Error truncated----'];
+/** GetCommandInvocation returns the first 24,000 characters of stdout and 8,000 of stderr. */
+export const STDOUT_LIMIT = 24_000;
+export const STDERR_LIMIT = 8_000;
+/** Clock skew between the operator and AWS that findSent tolerates. */
+const FIND_SENT_SLACK_MS = 60_000;
+const DEFAULT_STATES = ['running'];
+/** SSM reports -1 when there is no exit code (not run, cancelled, timed out). */
+const NO_EXIT_CODE = -1;
+const RETIRED_CLIENT_GRACE_MS = 5 * 60_000;
+
+export interface AwsExecutionProviderOptions {
+  /** Send calls here instead of the public endpoints (the emulator in tests and the demo). */
+  endpoint?: string;
+  observe?: AwsCallObserver;
+  limiter?: RateLimiter;
+  maxAttempts?: number;
+  /** Access key × region pairs whose clients are kept (default 256). */
+  maxCachedClients?: number;
+}
+
+/** The comment that tags a batch's command, so a send lost in a crash can be found again. */
+export function batchComment(key: BatchKey): string {
+  const comment = `pcm-ops ${key.executionUid}/${key.batchIndex}`;
+  if (comment.length > MAX_COMMENT_LENGTH)
+    throw new RangeError(`batch comment longer than ${MAX_COMMENT_LENGTH} characters: ${comment}`);
+  return comment;
+}
+
+// ---------------------------------------------------------------------------------------------
+// calls
+
+class AwsCallFailed extends Error {
+  constructor(
+    readonly service: string,
+    readonly operation: string,
+    readonly failure: AwsFailure,
+  ) {
+    super(`${service} ${operation} failed: ${failure.code}`);
+  }
+}
+
+/** One location's AWS: each call rate-limited, each error turned into an AwsCallFailed. */
+interface LocationApi {
+  ec2<T>(operation: string, run: (client: EC2Client) => Promise<T>): Promise<T>;
+  ssm<T>(operation: string, run: (client: SSMClient) => Promise<T>): Promise<T>;
+}
+
+/** AWS codes such as InvalidInstanceID.NotFound as a CamelCase reason. */
+function reasonOf(failure: AwsFailure): string {
+  if (failure.reason !== 'AwsError') return failure.reason;
+  return failure.code.replace(/[^A-Za-z0-9]/g, '') || 'AwsError';
+}
+
+function failureOf<T>(error: AwsCallFailed, session: LocationSession): Result<T> {
+  const { failure } = error;
+  const where = `account ${session.accountId}, region ${session.region} (CloudCredential ${session.credential})`;
+  return fail(
+    reasonOf(failure),
+    `${error.service} ${error.operation} failed in ${where}: ${failure.code}: ${failure.message}`,
+    failure.transient,
+  );
+}
+
+interface CachedClients {
+  credentials: AwsCredentialIdentity;
+  ec2?: EC2Client;
+  ssm?: SSMClient;
+}
+
+function sameCredentials(a: AwsCredentialIdentity, b: AwsCredentialIdentity): boolean {
+  return (
+    a.accessKeyId === b.accessKeyId &&
+    a.secretAccessKey === b.secretAccessKey &&
+    a.sessionToken === b.sessionToken
+  );
+}
+
+function destroy(clients: CachedClients): void {
+  clients.ec2?.destroy();
+  clients.ssm?.destroy();
+}
+
+/**
+ * Clients per access key and region, least recently used dropped first. A dropped client is
+ * destroyed after a grace period, as calls may still be running on it.
+ */
+class ClientCache {
+  private readonly entries = new Map<string, CachedClients>();
+
+  constructor(
+    private readonly options: AwsExecutionProviderOptions,
+    private readonly maxEntries: number,
+  ) {}
+
+  ec2(session: LocationSession): EC2Client {
+    const entry = this.entry(session);
+    entry.ec2 ??= ec2Client(this.clientOptions(session));
+    return entry.ec2;
+  }
+
+  ssm(session: LocationSession): SSMClient {
+    const entry = this.entry(session);
+    entry.ssm ??= ssmClient(this.clientOptions(session));
+    return entry.ssm;
+  }
+
+  close(): void {
+    for (const entry of this.entries.values()) destroy(entry);
+    this.entries.clear();
+  }
+
+  private clientOptions(session: LocationSession): AwsClientOptions {
+    const { endpoint, observe, maxAttempts } = this.options;
+    return {
+      region: session.region,
+      credentials: session.credentials,
+      endpoint,
+      observe,
+      maxAttempts,
+    };
+  }
+
+  private entry(session: LocationSession): CachedClients {
+    const key = `${session.credentials.accessKeyId}/${session.region}`;
+    const found = this.entries.get(key);
+    this.entries.delete(key);
+    if (found && sameCredentials(found.credentials, session.credentials)) {
+      this.entries.set(key, found);
+      return found;
+    }
+    if (found) this.retire(found);
+    const created: CachedClients = { credentials: session.credentials };
+    this.entries.set(key, created);
+    for (const [oldest, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(oldest);
+      this.retire(entry);
+    }
+    return created;
+  }
+
+  private retire(entry: CachedClients): void {
+    setTimeout(() => destroy(entry), RETIRED_CLIENT_GRACE_MS).unref();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// resolve
+
+function chunked<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+function wantedStates(selector: TargetSelector): string[] {
+  return selector.states?.length ? selector.states : DEFAULT_STATES;
+}
+
+/** EC2 reports `Platform: windows` for Windows and nothing for Linux. */
+function platformOf(instance: Ec2Instance): Platform {
+  return String(instance.Platform ?? '').toLowerCase() === 'windows' ? 'Windows' : 'Linux';
+}
+
+function instanceOf(raw: Ec2Instance): Instance {
+  return {
+    instanceId: raw.InstanceId ?? '',
+    platform: platformOf(raw),
+    state: raw.State?.Name ?? '',
+  };
+}
+
+function selectorFilters(selector: TargetSelector): Filter[] {
+  const tags = Object.entries(selector.tags ?? {}).map(([key, values]) => ({
+    Name: `tag:${key}`,
+    Values: values,
+  }));
+  return [...tags, { Name: 'instance-state-name', Values: wantedStates(selector) }];
+}
+
+async function describeInstances(api: LocationApi, filters: Filter[]): Promise<Instance[]> {
+  const found: Instance[] = [];
+  let NextToken: string | undefined;
+  do {
+    const input = { Filters: filters, MaxResults: DESCRIBE_INSTANCES_PAGE, NextToken };
+    const page = await api.ec2('DescribeInstances', (c) =>
+      c.send(new DescribeInstancesCommand(input)),
+    );
+    const instances = (page.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    found.push(...instances.map(instanceOf));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return found;
+}
+
+/**
+ * By the `instance-id` filter rather than InstanceIds: the filter leaves out ids EC2 does not
+ * know, where InstanceIds fails the whole call with InvalidInstanceID.NotFound.
+ */
+async function describeByIds(api: LocationApi, instanceIds: string[]): Promise<Instance[]> {
+  const found: Instance[] = [];
+  for (const chunk of chunked(instanceIds, INSTANCE_ID_FILTER_VALUES))
+    found.push(...(await describeInstances(api, [{ Name: 'instance-id', Values: chunk }])));
+  return found;
+}
+
+function skipReason(
+  instance: Instance | undefined,
+  states: string[],
+  platforms: Platform[] | undefined,
+): SkipReason | undefined {
+  if (!instance) return 'NotFound';
+  if (!states.includes(instance.state)) return 'NotRunning';
+  if (platforms?.length && !platforms.includes(instance.platform)) return 'PlatformMismatch';
+  return undefined;
+}
+
+/** Splits what EC2 described into targets and skipped instances, in the order asked for. */
+export function selectTargets(selector: TargetSelector, described: Instance[]): ResolvedLocation {
+  const byId = new Map(described.map((instance) => [instance.instanceId, instance]));
+  const ids = selector.instanceIds ? [...new Set(selector.instanceIds)] : [...byId.keys()];
+  const states = wantedStates(selector);
+  const resolved: ResolvedLocation = { instances: [], skipped: [] };
+  for (const instanceId of ids) {
+    const instance = byId.get(instanceId);
+    const reason = skipReason(instance, states, selector.platforms);
+    if (reason || !instance) resolved.skipped.push({ instanceId, reason: reason ?? 'NotFound' });
+    else resolved.instances.push(instance);
+  }
+  return resolved;
+}
+
+async function describeInformation(
+  api: LocationApi,
+  filters: InstanceInformationStringFilter[] | undefined,
+  into: Map<string, string>,
+): Promise<void> {
+  let NextToken: string | undefined;
+  do {
+    const input = { Filters: filters, MaxResults: INSTANCE_INFORMATION_PAGE, NextToken };
+    const page = await api.ssm('DescribeInstanceInformation', (c) =>
+      c.send(new DescribeInstanceInformationCommand(input)),
+    );
+    for (const info of page.InstanceInformationList ?? [])
+      if (info.InstanceId) into.set(info.InstanceId, info.PingStatus ?? '');
+    NextToken = page.NextToken;
+  } while (NextToken);
+}
+
+/**
+ * PingStatus of the given instances: one call per 50 ids (one page each), which costs no more than
+ * listing the region's managed nodes unless nearly all of them are targets.
+ */
+async function pingStatuses(api: LocationApi, instanceIds: string[]): Promise<Map<string, string>> {
+  const statuses = new Map<string, string>();
+  try {
+    for (const chunk of chunked(instanceIds, INSTANCE_INFORMATION_PAGE))
+      await describeInformation(api, [{ Key: 'InstanceIds', Values: chunk }], statuses);
+  } catch (error) {
+    // An id that is no managed node may fail the filtered call: read every managed node instead.
+    if (!(error instanceof AwsCallFailed) || error.failure.code !== 'InvalidInstanceId')
+      throw error;
+    await describeInformation(api, undefined, statuses);
+  }
+  return statuses;
+}
+
+async function keepOnline(api: LocationApi, resolved: ResolvedLocation): Promise<ResolvedLocation> {
+  if (resolved.instances.length === 0) return resolved;
+  const statuses = await pingStatuses(
+    api,
+    resolved.instances.map((instance) => instance.instanceId),
+  );
+  const kept: ResolvedLocation = { instances: [], skipped: [...resolved.skipped] };
+  for (const instance of resolved.instances) {
+    if (statuses.get(instance.instanceId) === 'Online')
+      kept.instances.push({ ...instance, online: true });
+    else kept.skipped.push({ instanceId: instance.instanceId, reason: 'Offline' });
+  }
+  return kept;
+}
+
+async function resolveTargets(
+  api: LocationApi,
+  selector: TargetSelector,
+): Promise<ResolvedLocation> {
+  const described = selector.instanceIds
+    ? await describeByIds(api, [...new Set(selector.instanceIds)])
+    : await describeInstances(api, selectorFilters(selector));
+  const resolved = selectTargets(selector, described);
+  return selector.onlineOnly ? keepOnline(api, resolved) : resolved;
+}
+
+// ---------------------------------------------------------------------------------------------
+// commands and invocations
+
+function sendInput(
+  key: BatchKey,
+  instanceIds: string[],
+  command: RenderedCommand,
+): SendCommandCommandInput {
+  const parameters: Record<string, string[]> = { commands: [command.commandText] };
+  if (command.executionTimeoutSeconds !== undefined)
+    parameters.executionTimeout = [String(command.executionTimeoutSeconds)];
+  return {
+    InstanceIds: instanceIds,
+    DocumentName: command.document,
+    Parameters: parameters,
+    Comment: batchComment(key),
+    TimeoutSeconds: command.deliveryTimeoutSeconds,
+    MaxConcurrency: command.maxConcurrency,
+    MaxErrors: command.maxErrors,
+  };
+}
+
+/** ISO 8601 to the second, as ListCommands' InvokedAfter filter takes it. */
+function filterTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function isoTime(date: Date | undefined): string | undefined {
+  return date && date.getTime() > 0 ? date.toISOString() : undefined;
+}
+
+const RAN_TO_AN_END = new Set<InvocationStatus>(['Success', 'Failed']);
+
+/** The script's exit code, once there is one. */
+export function exitCodeOf(status: InvocationStatus, responseCode?: number): number | undefined {
+  if (responseCode === undefined || !isTerminal(status)) return undefined;
+  if (responseCode === NO_EXIT_CODE && !RAN_TO_AN_END.has(status)) return undefined;
+  return responseCode;
+}
+
+/** The plugin Output was cut: the agent marked a cut, or it fills the whole field. */
+export function isPluginOutputTruncated(output: string): boolean {
+  return output.length >= PLUGIN_OUTPUT_LIMIT || TRUNCATION_MARKERS.some((m) => output.includes(m));
+}
+
+function pluginFields(plugin: CommandPlugin | undefined): Partial<InvocationView> {
+  const output = plugin?.Output || undefined;
+  return {
+    output,
+    outputTruncated: output === undefined ? undefined : isPluginOutputTruncated(output),
+    startedAt: isoTime(plugin?.ResponseStartDateTime),
+    finishedAt: isoTime(plugin?.ResponseFinishDateTime),
+  };
+}
+
+/** One invocation as ListCommandInvocations (with Details) reports it. */
+export function invocationView(invocation: CommandInvocation): InvocationView {
+  // The documents this provider sends have one plugin: aws:runShellScript or
+  // aws:runPowerShellScript.
+  const plugin = invocation.CommandPlugins?.[0];
+  const status = invocationStatus(invocation.Status, invocation.StatusDetails);
+  return dropUndefined({
+    instanceId: invocation.InstanceId ?? '',
+    status,
+    statusDetails: invocation.StatusDetails ?? invocation.Status ?? '',
+    exitCode: exitCodeOf(status, plugin?.ResponseCode),
+    ...pluginFields(plugin),
+  });
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** GetCommandInvocation's answer: SSM keeps 24,000 characters of stdout and 8,000 of stderr. */
+export function fullOutputOf(answer: GetCommandInvocationCommandOutput): FullOutput {
+  const status = invocationStatus(answer.Status, answer.StatusDetails);
+  const stdout = answer.StandardOutputContent ?? '';
+  const stderr = answer.StandardErrorContent ?? '';
+  return dropUndefined({
+    stdout,
+    stderr,
+    stdoutTruncated: stdout.length >= STDOUT_LIMIT,
+    stderrTruncated: stderr.length >= STDERR_LIMIT,
+    exitCode: exitCodeOf(status, answer.ResponseCode),
+    status,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// the provider
+
+export class AwsExecutionProvider implements ExecutionProvider {
+  readonly name = 'aws';
+  private readonly clients: ClientCache;
+  private readonly limiter: RateLimiter;
+
+  constructor(options: AwsExecutionProviderOptions = {}) {
+    this.clients = new ClientCache(options, options.maxCachedClients ?? 256);
+    this.limiter = options.limiter ?? new RateLimiter();
+  }
+
+  /** Destroys every cached client (at shutdown). */
+  close(): void {
+    this.clients.close();
+  }
+
+  async resolve(
+    session: LocationSession,
+    selector: TargetSelector,
+  ): Promise<Result<ResolvedLocation>> {
+    return this.run(session, async (api) => ok(await resolveTargets(api, selector)));
+  }
+
+  async findSent(
+    session: LocationSession,
+    key: BatchKey,
+    sentAfter: Date,
+  ): Promise<Result<string | undefined>> {
+    const comment = batchComment(key);
+    const after = filterTime(new Date(sentAfter.getTime() - FIND_SENT_SLACK_MS));
+    return this.run(session, async (api) => {
+      let NextToken: string | undefined;
+      do {
+        const input = {
+          Filters: [{ key: 'InvokedAfter' as const, value: after }],
+          MaxResults: COMMANDS_PAGE,
+          NextToken,
+        };
+        const page = await api.ssm('ListCommands', (c) => c.send(new ListCommandsCommand(input)));
+        const found = (page.Commands ?? []).find((command) => command.Comment === comment);
+        if (found?.CommandId) return ok(found.CommandId);
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return ok(undefined);
+    });
+  }
+
+  async send(
+    session: LocationSession,
+    key: BatchKey,
+    instanceIds: string[],
+    command: RenderedCommand,
+  ): Promise<Result<string>> {
+    if (instanceIds.length === 0 || instanceIds.length > MAX_INSTANCES_PER_COMMAND)
+      throw new RangeError(
+        `a batch holds 1 to ${MAX_INSTANCES_PER_COMMAND} instances, got ${instanceIds.length}`,
+      );
+    const input = sendInput(key, instanceIds, command);
+    return this.run(session, async (api) => {
+      const { Command } = await api.ssm('SendCommand', (c) =>
+        c.send(new SendCommandCommand(input)),
+      );
+      if (Command?.CommandId) return ok(Command.CommandId);
+      // transient: the caller looks for the batch by its comment before sending it again
+      return fail(
+        'NoCommandId',
+        `SSM SendCommand for ${input.Comment} returned no CommandId`,
+        true,
+      );
+    });
+  }
+
+  async observe(session: LocationSession, commandId: string): Promise<Result<InvocationView[]>> {
+    return this.run(session, async (api) => {
+      const views: InvocationView[] = [];
+      let NextToken: string | undefined;
+      do {
+        const input = {
+          CommandId: commandId,
+          Details: true,
+          MaxResults: INVOCATIONS_PAGE,
+          NextToken,
+        };
+        const page = await api.ssm('ListCommandInvocations', (c) =>
+          c.send(new ListCommandInvocationsCommand(input)),
+        );
+        views.push(...(page.CommandInvocations ?? []).map(invocationView));
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return ok(views);
+    });
+  }
+
+  async cancel(session: LocationSession, commandId: string): Promise<Result<void>> {
+    return this.run(session, async (api) => {
+      await api.ssm('CancelCommand', (c) =>
+        c.send(new CancelCommandCommand({ CommandId: commandId })),
+      );
+      return ok(undefined);
+    });
+  }
+
+  async output(
+    session: LocationSession,
+    commandId: string,
+    instanceId: string,
+  ): Promise<Result<FullOutput>> {
+    return this.run(session, async (api) => {
+      const answer = await api.ssm('GetCommandInvocation', (c) =>
+        c.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })),
+      );
+      return ok(fullOutputOf(answer));
+    });
+  }
+
+  private api(session: LocationSession): LocationApi {
+    const call = async <C, T>(
+      target: { service: string; client: () => C },
+      operation: string,
+      run: (client: C) => Promise<T>,
+    ): Promise<T> => {
+      await this.limiter.take({ account: session.accountId, region: session.region, operation });
+      try {
+        return await run(target.client());
+      } catch (error) {
+        throw new AwsCallFailed(target.service, operation, classifyAwsError(error));
+      }
+    };
+    const ec2 = { service: 'EC2', client: () => this.clients.ec2(session) };
+    const ssm = { service: 'SSM', client: () => this.clients.ssm(session) };
+    return {
+      ec2: (operation, run) => call(ec2, operation, run),
+      ssm: (operation, run) => call(ssm, operation, run),
+    };
+  }
+
+  /** Runs AWS calls for one location; an AWS error becomes a failure naming call and place. */
+  private async run<T>(
+    session: LocationSession,
+    work: (api: LocationApi) => Promise<Result<T>>,
+  ): Promise<Result<T>> {
+    try {
+      return await work(this.api(session));
+    } catch (error) {
+      if (error instanceof AwsCallFailed) return failureOf(error, session);
+      throw error;
+    }
+  }
+}
