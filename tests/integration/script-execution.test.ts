@@ -19,7 +19,7 @@ describe('a run over 3 accounts × 2 regions × 60 instances', () => {
     await h.fleet({ accounts: ACCOUNTS, regions: REGIONS, perRegion: 60, windowsShare: 0 });
     await h.emulator.resetCallCounts();
     const pollsBefore = await h.operator.metric('pcm_ops_command_polls_total');
-    await h.objects.create(execution('wide', ACCOUNTS, REGIONS));
+    await h.objects.create(execution('wide', ACCOUNTS, REGIONS, { changeRef: 'CHG:0042' }));
     const done = await finished('wide');
     expect(done.status?.phase).toBe('Succeeded');
     expect(done.status?.counts).toMatchObject({
@@ -65,6 +65,19 @@ describe('a run over 3 accounts × 2 regions × 60 instances', () => {
       '--timeout=30s',
     ]);
     expect(wait.stdout).toContain('condition met');
+    const byChange = await kubectlOk([
+      'get',
+      'se',
+      '-n',
+      h.namespace,
+      '-l',
+      'pcm-ops.io/change-ref=CHG-0042',
+      '-o',
+      'name',
+    ]);
+    expect(byChange.trim()).toBe('scriptexecution.pcm-ops.io/wide');
+    const wide = await kubectlOk(['get', 'se', 'wide', '-n', h.namespace, '-o', 'wide']);
+    expect(wide).toMatch(/wide\s+Succeeded\s+360\/360\s+360\s+0\s+CHG:0042/);
     const table = await kubectlOk(['get', 'se', 'wide', '-n', h.namespace]);
     expect(table.split('\n')[0]).toMatch(/NAME\s+PHASE\s+PROGRESS\s+SUCCEEDED\s+FAILED\s+AGE/);
     expect(table).toMatch(/wide\s+Succeeded\s+360\/360\s+360\s+0\s+/);

@@ -12,6 +12,7 @@ import {
 } from '../domain/execution-status.js';
 import { absoluteCount, errorBudgetLeft, exceeded, nextSendAllowed } from '../domain/rate.js';
 import { renderCommand } from '../domain/render.js';
+import { CHANGE_LABEL, changeLabelValue } from '../domain/labels.js';
 import type { WorkResult } from '../queue.js';
 import { FINALIZER, type ExecutionDeps } from './execution/deps.js';
 import { prepare, type Prepared } from './execution/prepare.js';
@@ -43,10 +44,9 @@ export class ScriptExecutionReconciler {
     const se = this.deps.store.execution(namespace, name);
     if (!se) return {};
     if (se.metadata.deletionTimestamp) return this.finalize(se);
-    if (!se.metadata.finalizers?.includes(FINALIZER)) {
-      await this.deps.store.patchExecution(se, {
-        metadata: { finalizers: [...(se.metadata.finalizers ?? []), FINALIZER] },
-      });
+    const metadata = metadataPatch(se);
+    if (metadata) {
+      await this.deps.store.patchExecution(se, { metadata });
       return { requeueAfterMs: 0 };
     }
     if (isTerminalPhase(se.status?.phase)) return this.expire(se);
@@ -348,6 +348,18 @@ export class ScriptExecutionReconciler {
       message: `${phase}: ${message}`.slice(0, 1000),
     });
   }
+}
+
+/** The finalizer that cancels commands on deletion, and the change label for history filters. */
+function metadataPatch(se: ScriptExecution): object | undefined {
+  const patch: { finalizers?: string[]; labels?: Record<string, string> } = {};
+  if (!se.metadata.finalizers?.includes(FINALIZER)) {
+    patch.finalizers = [...(se.metadata.finalizers ?? []), FINALIZER];
+  }
+  const change = changeLabelValue(se.spec.changeRef);
+  if (change && se.metadata.labels?.[CHANGE_LABEL] !== change)
+    patch.labels = { [CHANGE_LABEL]: change };
+  return Object.keys(patch).length ? patch : undefined;
 }
 
 interface StatusUpdate {
