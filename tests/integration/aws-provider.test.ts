@@ -13,7 +13,8 @@ import type {
   RenderedCommand,
   Result,
 } from '../../operator/src/providers/types.js';
-import { ec2Client, seedFleet, useEmulator, type FleetGroup } from '../support/aws.js';
+import { ec2Client, seedFleet, type FleetGroup } from '../support/aws.js';
+import { useEmulator } from '../support/use-emulator.js';
 
 const ACCOUNT_A = '111111111111';
 const ACCOUNT_B = '222222222222';

@@ -74,7 +74,7 @@ const notReady = (name: string, reason: string, timeoutMs?: number): Promise<Pcm
 
 beforeAll(async () => {
   namespace = await testNamespace('cred');
-  objects = new Objects(namespace);
+  objects = new Objects(namespace, adminKubeConfig());
   core = adminKubeConfig().makeApiClient(CoreV1Api);
   const endpoint = inject('emulatorEndpoint');
   emulator = new EmulatorControl(endpoint);

@@ -43,7 +43,7 @@ function operator(env: Record<string, string> = {}): Promise<RunningOperator> {
 
 beforeAll(async () => {
   namespace = await testNamespace('crash');
-  objects = new Objects(namespace);
+  objects = new Objects(namespace, adminKubeConfig());
   endpoint = inject('emulatorEndpoint');
   emulator = new EmulatorControl(endpoint);
   await emulator.reset();

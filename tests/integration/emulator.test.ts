@@ -22,9 +22,9 @@ import {
   seedFleet,
   ssmClient,
   stsClient,
-  useEmulator,
   type Credentials,
 } from '../support/aws.js';
+import { useEmulator } from '../support/use-emulator.js';
 
 const ACCOUNT_A = '111111111111';
 const ACCOUNT_B = '222222222222';

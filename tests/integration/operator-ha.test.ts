@@ -30,7 +30,7 @@ async function credential(name: string): Promise<void> {
 
 beforeAll(async () => {
   namespace = await testNamespace('ha');
-  objects = new Objects(namespace);
+  objects = new Objects(namespace, adminKubeConfig());
   const endpoint = inject('emulatorEndpoint');
   const kubeconfigPath = await operatorKubeconfig(inject('kubeconfigPath'), namespace);
   const ambient = await assumeAccount(endpoint, '123456789012', 'pcm-ops-operator');

@@ -4,8 +4,6 @@ import { EC2Client, RunInstancesCommand, type _InstanceType } from '@aws-sdk/cli
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, inject } from 'vitest';
-import { EmulatorControl, startEmulator, type Emulator } from '../infra/emulator.js';
 
 export interface Credentials {
   accessKeyId: string;
@@ -182,34 +180,4 @@ export async function seedFleet(endpoint: string, spec: FleetSpec): Promise<Flee
       return found;
     },
   };
-}
-
-export interface EmulatorHandle {
-  endpoint(): string;
-  control(): EmulatorControl;
-}
-
-/**
- * The emulator for a test file: the one the global setup provides (`inject('emulatorEndpoint')`),
- * or, when the file runs without it, one started for this file alone.
- */
-export function useEmulator(): EmulatorHandle {
-  let endpoint: string | undefined;
-  let own: Emulator | undefined;
-  beforeAll(async () => {
-    endpoint = inject('emulatorEndpoint');
-    if (!endpoint) {
-      own = await startEmulator();
-      endpoint = own.endpoint;
-    }
-  });
-  afterAll(async () => {
-    await own?.stop();
-  });
-  const current = (): string => {
-    if (!endpoint)
-      throw new Error('the emulator is not started yet (use it inside tests or hooks)');
-    return endpoint;
-  };
-  return { endpoint: current, control: () => new EmulatorControl(current()) };
 }

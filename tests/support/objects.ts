@@ -2,7 +2,6 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '@pcm-ops/crds';
 import { waitFor } from '../infra/processes.js';
-import { adminKubeConfig } from './kube.js';
 
 export interface ObjectCondition {
   type: string;
@@ -28,7 +27,7 @@ export class Objects {
 
   constructor(
     readonly namespace: string,
-    config: KubeConfig = adminKubeConfig(),
+    config: KubeConfig,
   ) {
     this.api = config.makeApiClient(CustomObjectsApi);
   }
