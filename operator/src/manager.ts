@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { KubernetesAccess } from './api/access.js';
+import { handleApi, type ApiDeps } from './api/routes.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import {
   CoreV1Api,
@@ -73,6 +75,7 @@ export class Manager implements Operator {
   private readonly secrets: ResilientInformer<V1Secret>;
   private readonly credentialReconciler: CloudCredentialReconciler;
   private readonly executionReconciler: ScriptExecutionReconciler;
+  private readonly api: ApiDeps;
   private server: Server | undefined;
   private synced = false;
 
@@ -144,18 +147,23 @@ export class Manager implements Operator {
       endpoint,
       observe,
     });
+    const store = new KubeExecutionStore(
+      { informer: this.informers.executions, resources: resources.executions },
+      { informer: this.informers.batches, resources: resources.batches },
+    );
+    const lookups = {
+      script: (ns: string, name: string) =>
+        this.informers.scripts.get(name, ns) as unknown as Script | undefined,
+      credential: (ns: string, name: string) => this.credential(ns, name),
+      secret: (ns: string, name: string) => this.secrets.get(name, ns),
+    };
+    const provider = new AwsExecutionProvider({ endpoint, observe });
+    this.api = { access: new KubernetesAccess(this.kc), store, lookups, sessions, provider };
     this.executionReconciler = new ScriptExecutionReconciler({
-      store: new KubeExecutionStore(
-        { informer: this.informers.executions, resources: resources.executions },
-        { informer: this.informers.batches, resources: resources.batches },
-      ),
-      lookups: {
-        script: (ns, name) => this.informers.scripts.get(name, ns) as unknown as Script | undefined,
-        credential: (ns, name) => this.credential(ns, name),
-        secret: (ns, name) => this.secrets.get(name, ns),
-      },
+      store,
+      lookups,
       sessions,
-      provider: new AwsExecutionProvider({ endpoint, observe }),
+      provider,
       events,
       log,
       now: () => new Date(),
@@ -192,7 +200,11 @@ export class Manager implements Operator {
   async start(onLostLeadership: () => void): Promise<void> {
     this.server = await startHttpServer(
       this.metrics,
-      { live: () => true, ready: () => this.synced || !this.elector.isLeader },
+      {
+        live: () => true,
+        ready: () => this.synced || !this.elector.isLeader,
+        api: (req, res) => this.serveApi(req, res),
+      },
       { host: this.config.PCM_OPS_HTTP_HOST, port: this.config.PCM_OPS_HTTP_PORT },
     );
     this.log.info(
@@ -206,6 +218,17 @@ export class Manager implements Operator {
         onLostLeadership();
       },
     });
+  }
+
+  /** The read API needs the leader's caches; a standby says so rather than answer from nothing. */
+  private async serveApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.synced) {
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'not the leader' }));
+      return;
+    }
+    await handleApi(this.api, req, res);
   }
 
   private async lead(): Promise<void> {

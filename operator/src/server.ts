@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';
 
 export interface HealthChecks {
@@ -8,29 +8,34 @@ export interface HealthChecks {
   ready: () => boolean;
 }
 
-/** /healthz, /readyz and /metrics on one small HTTP server. */
+function health(res: ServerResponse, ok: boolean): void {
+  res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
+}
+
+async function serveMetrics(metrics: Metrics, res: ServerResponse): Promise<void> {
+  try {
+    const body = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+  } catch {
+    res.writeHead(500).end();
+  }
+}
+
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** /healthz, /readyz, /metrics and the read API under /api/ on one small HTTP server. */
 export function startHttpServer(
   metrics: Metrics,
-  checks: HealthChecks,
+  checks: HealthChecks & { api?: ApiHandler },
   listen: { host: string; port: number },
 ): Promise<Server> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz' || path === '/readyz') {
-      const ok = path === '/healthz' ? checks.live() : checks.ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
-      return;
-    }
-    if (path === '/metrics') {
-      metrics.registry
-        .metrics()
-        .then((body) =>
-          res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
-        )
-        .catch(() => res.writeHead(500).end());
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path.startsWith('/api/') && checks.api) void checks.api(req, res);
+    else if (path === '/healthz') health(res, checks.live());
+    else if (path === '/readyz') health(res, checks.ready());
+    else if (path === '/metrics') void serveMetrics(metrics, res);
+    else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
