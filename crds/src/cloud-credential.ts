@@ -104,6 +104,16 @@ const AmbientSource = z
 
 const SOURCE_KINDS = ['secretRef', 'assumeRole', 'ambient'] as const;
 
+/** STS endpoints and ARNs differ by partition; a region belongs to exactly one. */
+export function regionFitsPartition(
+  region: string,
+  partition: (typeof PARTITIONS)[number],
+): boolean {
+  if (partition === 'aws-cn') return region.startsWith('cn-');
+  if (partition === 'aws-us-gov') return region.startsWith('us-gov-');
+  return !region.startsWith('cn-') && !region.startsWith('us-gov-');
+}
+
 const CredentialSource = withRules(
   z
     .object({
@@ -142,6 +152,13 @@ const AwsCredential = withRules(
     })
     .describe('How to reach an AWS account.'),
   [
+    {
+      cel: "self.partition == 'aws-cn' ? self.defaultRegion.startsWith('cn-') : (self.partition == 'aws-us-gov' ? self.defaultRegion.startsWith('us-gov-') : !(self.defaultRegion.startsWith('cn-') || self.defaultRegion.startsWith('us-gov-')))",
+      message:
+        'defaultRegion must be a region of the partition: cn-* for aws-cn, us-gov-* for aws-us-gov, any other for aws',
+      fieldPath: '.defaultRegion',
+      check: (v) => regionFitsPartition(v.defaultRegion, v.partition),
+    },
     {
       cel: "!has(self.source.assumeRole) || self.source.assumeRole.roleArn.startsWith('arn:' + self.partition + ':')",
       message: 'source.assumeRole.roleArn must be in the credential’s partition',
