@@ -20,7 +20,7 @@ import {
 
 const repoRoot = path.join(import.meta.dirname, '..', '..');
 const OPERATOR_MAIN = path.join(repoRoot, 'operator', 'src', 'main.ts');
-const RBAC_FILE = path.join(repoRoot, 'config', 'rbac', 'operator.yaml');
+const RBAC_FILE = path.join(repoRoot, 'charts', 'pcm-ops', 'files', 'operator-rbac.yaml');
 const SERVICE_ACCOUNT = 'pcm-ops-operator';
 
 function loadAdmin(kubeconfigPath: string): KubeConfig {
@@ -40,7 +40,7 @@ async function createOrKeep(create: () => Promise<unknown>): Promise<void> {
 }
 
 /**
- * Installs config/rbac/operator.yaml for a ServiceAccount in `namespace` and returns the path of
+ * Installs charts/pcm-ops/files/operator-rbac.yaml for a ServiceAccount in `namespace` and returns the path of
  * a kubeconfig that authenticates as that ServiceAccount with a fresh token.
  */
 export async function operatorKubeconfig(
