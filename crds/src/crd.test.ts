@@ -31,11 +31,11 @@ function openApi(kind: string): Node {
 }
 
 describe.each(KINDS.map((k) => [k.kind, k] as const))('CRD for %s', (kind, definition) => {
-  it('is committed exactly as the generator writes it (run `npm run crds` after a schema change)', () => {
-    const committed = readFileSync(
-      join(import.meta.dirname, '..', 'generated', crdFileName(definition)),
-      'utf8',
-    );
+  it.each([
+    ['crds/generated', join(import.meta.dirname, '..', 'generated')],
+    ['the Helm chart', join(import.meta.dirname, '..', '..', 'charts', 'pcm-ops', 'crds')],
+  ])('is committed in %s exactly as the generator writes it (`npm run crds`)', (_where, dir) => {
+    const committed = readFileSync(join(dir, crdFileName(definition)), 'utf8');
     expect(committed).toBe(crdYaml(definition));
   });
 

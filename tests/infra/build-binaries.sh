@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the local control plane's binaries from pinned versions through the Go module proxy:
-# etcd, kube-apiserver, kube-controller-manager and kubectl. Results are cached by version outside
+# etcd, kube-apiserver, kube-controller-manager, kubectl and helm. Results are cached by version outside
 # the repository, so only the first run on a machine pays for the build.
 #
 # Usage: tests/infra/build-binaries.sh        prints the directory holding the binaries
@@ -8,6 +8,7 @@ set -euo pipefail
 
 K8S_VERSION="${PCM_OPS_K8S_VERSION:-v1.35.4}"
 ETCD_VERSION="${PCM_OPS_ETCD_VERSION:-v3.6.16}"
+HELM_VERSION="${PCM_OPS_HELM_VERSION:-v3.22.0}"
 CACHE_ROOT="${PCM_OPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcm-ops}"
 BIN_DIR="$CACHE_ROOT/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION"
 K8S_CMDS=(kube-apiserver kube-controller-manager kubectl)
@@ -17,7 +18,17 @@ export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 log() { printf '[build-binaries] %s\n' "$*" >&2; }
 
 all_present() {
-  for b in etcd "${K8S_CMDS[@]}"; do [ -x "$BIN_DIR/$b" ] || return 1; done
+  for b in etcd helm "${K8S_CMDS[@]}"; do [ -x "$BIN_DIR/$b" ] || return 1; done
+}
+
+k8s_present() {
+  for b in "${K8S_CMDS[@]}"; do [ -x "$BIN_DIR/$b" ] || return 1; done
+}
+
+# Helm's module needs no replacements, so `go install` builds it as published.
+build_helm() {
+  GOBIN="$1/helm-bin" go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+  mv "$1/helm-bin/helm" "$BIN_DIR/helm"
 }
 
 build_etcd() {
@@ -96,7 +107,8 @@ main() {
   WORK_DIR=$(mktemp -d)
   trap 'rm -rf "$WORK_DIR"' EXIT
   [ -x "$BIN_DIR/etcd" ] || { log "building etcd $ETCD_VERSION"; build_etcd "$WORK_DIR"; }
-  build_kubernetes "$WORK_DIR"
+  k8s_present || build_kubernetes "$WORK_DIR"
+  [ -x "$BIN_DIR/helm" ] || { log "building helm $HELM_VERSION"; build_helm "$WORK_DIR"; }
   all_present || { log "a binary is missing after the build"; exit 1; }
   echo "$BIN_DIR"
 }
