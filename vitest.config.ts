@@ -11,7 +11,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['crds/src/**/*.test.ts', 'operator/src/**/*.test.ts'],
+          include: [
+            'crds/src/**/*.test.ts',
+            'operator/src/**/*.test.ts',
+            'console/server/**/*.test.ts',
+          ],
         },
       },
       {

@@ -1,0 +1,63 @@
+// The console's HTTP server: login, the narrow Kubernetes proxy and watch streams. The Remix app
+// mounts beside these routes.
+import Router from '@koa/router';
+import Koa from 'koa';
+import { authRoutes } from './auth.js';
+import { BodyTooLarge, MAX_BODY_BYTES } from './body.js';
+import { securityHeaders } from './headers.js';
+import { consoleError, kubeProxy } from './proxy.js';
+import { SessionStore } from './session.js';
+import { eventRoutes, HEARTBEAT_MS } from './sse.js';
+import type { KubeTarget } from './upstream.js';
+
+export interface ConsoleOptions {
+  /** URL of the Kubernetes API server. */
+  kubeServer: string;
+  /** PEM of the CA the API server's certificate chains to. */
+  caPem?: string;
+  /** Key that signs session cookies; at least 32 characters. */
+  sessionSecret: string;
+  /** Mark the session cookie Secure (default true; false only for plain-HTTP local runs). */
+  secureCookies?: boolean;
+  /** Trust X-Forwarded-* from a TLS-terminating proxy in front of the console. */
+  trustProxy?: boolean;
+  heartbeatMs?: number;
+  maxBodyBytes?: number;
+}
+
+function errors(): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return consoleError(ctx, 413, error.message);
+      ctx.app.emit('error', error, ctx);
+      consoleError(ctx, 500, 'internal error in the console');
+    }
+  };
+}
+
+export function createConsoleApp(options: ConsoleOptions): Koa {
+  if (options.sessionSecret.length < 32) {
+    throw new Error('sessionSecret must be at least 32 characters');
+  }
+  const target: KubeTarget = {
+    server: new URL(options.kubeServer),
+    ...(options.caPem ? { caPem: options.caPem } : {}),
+  };
+  const sessions = new SessionStore(options.sessionSecret);
+  const app = new Koa({ proxy: options.trustProxy ?? false });
+  app.silent = true;
+  const router = new Router();
+  authRoutes(router, { target, sessions, cookies: { secure: options.secureCookies ?? true } });
+  eventRoutes(router, { target, sessions, heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS });
+  router.get('/healthz', (ctx) => {
+    ctx.body = 'ok';
+  });
+  app.use(securityHeaders());
+  app.use(errors());
+  app.use(kubeProxy({ target, sessions, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES }));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

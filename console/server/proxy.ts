@@ -1,0 +1,123 @@
+// /k8s/* → the API server, for allowlisted requests only, always as the logged-in user.
+import type { IncomingMessage } from 'node:http';
+import type { Context, Middleware } from 'koa';
+import { decide, queryProblem, type Route } from './allowlist.js';
+import { readBody } from './body.js';
+import { crossOrigin, csrfTokenMatches, CSRF_HEADER, isMutation } from './csrf.js';
+import { redactSecretResponse, secretValues } from './redact.js';
+import { sessionOf, type Session, type SessionStore } from './session.js';
+import { kubeRequest, readAll, type KubeTarget } from './upstream.js';
+
+export const PROXY_PREFIX = '/k8s';
+
+const BODY_TYPES = new Set([
+  'application/json',
+  'application/merge-patch+json',
+  'application/json-patch+json',
+  'application/apply-patch+yaml',
+]);
+
+export interface ProxyDeps {
+  target: KubeTarget;
+  sessions: SessionStore;
+  maxBodyBytes: number;
+}
+
+/** A refusal by the console itself; `source` tells it apart from a Kubernetes Status. */
+export function consoleError(ctx: Context, status: number, message: string): void {
+  ctx.status = status;
+  ctx.body = { source: 'console', code: status, message };
+}
+
+function splitUrl(url: string): { path: string; query: URLSearchParams } {
+  const at = url.indexOf('?');
+  const path = at === -1 ? url : url.slice(0, at);
+  return { path, query: new URLSearchParams(at === -1 ? '' : url.slice(at + 1)) };
+}
+
+/** Why the console refuses the request before it reaches the API server, if it does. */
+function gateProblem(ctx: Context, session: Session | undefined): [number, string] | undefined {
+  if (!session) return [401, 'log in first: no valid session cookie'];
+  if (!isMutation(ctx.method)) return undefined;
+  if (crossOrigin(ctx)) return [403, 'cross-origin requests are refused'];
+  if (!csrfTokenMatches(session, ctx.get(CSRF_HEADER))) {
+    return [403, `a mutation needs the session's CSRF token in the ${CSRF_HEADER} header`];
+  }
+  return undefined;
+}
+
+async function bodyFor(ctx: Context, deps: ProxyDeps): Promise<Buffer | undefined | string> {
+  if (ctx.method === 'GET' || ctx.method === 'DELETE') return undefined;
+  const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
+  if (!BODY_TYPES.has(type)) return `content type ${type || '(none)'} is not accepted`;
+  return readBody(ctx, deps.maxBodyBytes);
+}
+
+async function respondWithSecret(
+  ctx: Context,
+  upstream: IncomingMessage,
+  sent: Buffer,
+): Promise<void> {
+  let requested: unknown;
+  try {
+    requested = JSON.parse(sent.toString('utf8'));
+  } catch {
+    requested = undefined;
+  }
+  const text = (await readAll(upstream)).toString('utf8');
+  ctx.status = upstream.statusCode ?? 502;
+  ctx.body = redactSecretResponse(text, secretValues(requested));
+}
+
+function respondStreaming(ctx: Context, upstream: IncomingMessage): void {
+  ctx.status = upstream.statusCode ?? 502;
+  ctx.type = upstream.headers['content-type'] ?? 'application/json';
+  ctx.body = upstream;
+}
+
+async function forward(ctx: Context, deps: ProxyDeps, forwarded: Forwarded): Promise<void> {
+  const { session, route, path, body } = forwarded;
+  const headers: Record<string, string> = body ? { 'content-type': ctx.get('content-type') } : {};
+  let upstream: IncomingMessage;
+  try {
+    upstream = await kubeRequest(deps.target, {
+      method: ctx.method,
+      path,
+      token: session.token,
+      headers,
+      ...(body ? { body } : {}),
+    });
+  } catch (error) {
+    consoleError(ctx, 502, `the API server could not be reached: ${(error as Error).message}`);
+    return;
+  }
+  if (upstream.statusCode === 401) deps.sessions.destroy(session);
+  if (route === 'secret-create') await respondWithSecret(ctx, upstream, body ?? Buffer.alloc(0));
+  else respondStreaming(ctx, upstream);
+}
+
+interface Forwarded {
+  session: Session;
+  route: Route;
+  path: string;
+  body: Buffer | undefined;
+}
+
+export function kubeProxy(deps: ProxyDeps): Middleware {
+  return async (ctx, next) => {
+    if (!ctx.path.startsWith(`${PROXY_PREFIX}/`)) return next();
+    const { path, query } = splitUrl(ctx.originalUrl.slice(PROXY_PREFIX.length));
+    const decision = decide(ctx.method, path);
+    if (!decision.allowed) return consoleError(ctx, 403, decision.reason);
+    const badQuery = queryProblem(query);
+    if (badQuery) return consoleError(ctx, 403, badQuery);
+    const session = sessionOf(ctx, deps.sessions);
+    const gate = gateProblem(ctx, session);
+    if (gate || !session) return consoleError(ctx, ...(gate ?? [401, 'log in first']));
+    const body = await bodyFor(ctx, deps);
+    if (typeof body === 'string') return consoleError(ctx, 415, body);
+    const search = query.toString();
+    const fullPath = search ? `${decision.path}?${search}` : decision.path;
+    await forward(ctx, deps, { session, route: decision.route, path: fullPath, body });
+  };
+}
