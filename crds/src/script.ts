@@ -19,6 +19,24 @@ export const SSM_DOCUMENT: Record<Interpreter, string> = {
   powershell: 'AWS-RunPowerShellScript',
 };
 
+/**
+ * Parameters reach scripts as environment variables. These names would let whoever runs a
+ * Script change how the shell or the dynamic loader behaves instead of passing data.
+ */
+export const RESERVED_NAMES = [
+  'BASH_ENV',
+  'ENV',
+  'PATH',
+  'IFS',
+  'HOME',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'PS4',
+  'PROMPT_COMMAND',
+  'LD_PRELOAD',
+  'LD_LIBRARY_PATH',
+] as const;
+
 const Parameter = withRules(
   z
     .object({
@@ -58,6 +76,12 @@ const Parameter = withRules(
     })
     .describe('A parameter the script takes.'),
   [
+    {
+      cel: `!(self.name in [${RESERVED_NAMES.map((n) => `'${n}'`).join(', ')}])`,
+      message: `name must not be a variable the shell or loader acts on (${RESERVED_NAMES.join(', ')})`,
+      fieldPath: '.name',
+      check: (p) => !(RESERVED_NAMES as readonly string[]).includes(p.name),
+    },
     {
       cel: "self.type != 'enum' || (has(self.values) && size(self.values) > 0)",
       message: 'values is required when type is enum',
