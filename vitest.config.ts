@@ -15,6 +15,7 @@ export default defineConfig({
             'crds/src/**/*.test.ts',
             'operator/src/**/*.test.ts',
             'console/server/**/*.test.ts',
+            'console/app/**/*.test.ts',
           ],
         },
       },

@@ -13,6 +13,10 @@ describe('decide', () => {
     ['PATCH', `${PCM}/namespaces/team-a/scriptexecutions/run-1`, 'pcm-object'],
     ['DELETE', `${PCM}/namespaces/team-a/scriptexecutions/run-1`, 'pcm-object'],
     ['GET', `${PCM}/namespaces/team-a/executionbatches/run-1-0.b`, 'pcm-object'],
+    ['GET', `${PCM}/namespaces/team-a/executionbatches`, 'pcm-collection'],
+    ['GET', `${PCM}/executionbatches`, 'pcm-list'],
+    ['GET', `${PCM}/namespaces/team-a/executionbatches/run-1-0.b/status`, 'pcm-status'],
+    ['PATCH', `${PCM}/namespaces/team-a/scriptexecutions/executionbatches`, 'pcm-object'],
     ['GET', `${PCM}/namespaces/team-a/scriptexecutions/run-1/status`, 'pcm-status'],
     ['POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', 'access-review'],
     ['GET', '/api/v1/namespaces', 'namespace-list'],
@@ -68,6 +72,10 @@ describe('decide', () => {
     ['OPTIONS', `${PCM}/scripts`],
     ['HEAD', `${PCM}/scripts`],
     ['CONNECT', `${PCM}/scripts`],
+    ['POST', `${PCM}/namespaces/x/executionbatches`],
+    ['PUT', `${PCM}/namespaces/x/executionbatches/run-1-0.b`],
+    ['PATCH', `${PCM}/namespaces/x/executionbatches/run-1-0.b`],
+    ['DELETE', `${PCM}/namespaces/x/executionbatches/run-1-0.b`],
   ])('refuses %s %s', (method, path) => {
     const decision = decide(method, path);
     expect(decision.allowed).toBe(false);

@@ -26,6 +26,8 @@ const DNS_SUBDOMAIN =
 const PATH_CHARACTERS = /^[A-Za-z0-9._/-]*$/;
 const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const SECRET_REFUSAL = 'Secrets can only be created, never read, changed or deleted';
+/** Kinds only the operator writes: the console reads them and nothing more. */
+const READ_ONLY_PLURALS: ReadonlySet<string> = new Set(['executionbatches']);
 
 export const isNamespaceName = (value: string): boolean => DNS_LABEL.test(value);
 export const isObjectName = (value: string): boolean => DNS_SUBDOMAIN.test(value);
@@ -127,6 +129,11 @@ function unknownPathReason(segments: string[]): string {
   return 'the path is not a PCM-Ops resource, an access review, the namespace list or a Secret creation';
 }
 
+/** The PCM-Ops plural a matched path names, in a namespace or across all. */
+function pluralOf(segments: string[]): string | undefined {
+  return segments[3] === 'namespaces' ? segments[5] : segments[3];
+}
+
 /**
  * Decides whether `method` on the API server `path` (without query, not decoded) may pass.
  * The returned path is exactly the one checked, so nothing is normalised after the decision.
@@ -140,6 +147,10 @@ export function decide(method: string, path: string): Decision {
   const rule = RULES.find((candidate) => matches(candidate.pattern, segments));
   if (!rule) return refuse(unknownPathReason(segments));
   if (!rule.methods.includes(upper)) return refuse(`${upper} refused: ${rule.otherwise}`);
+  const plural = rule.route.startsWith('pcm-') ? pluralOf(segments) : undefined;
+  if (upper !== 'GET' && plural && READ_ONLY_PLURALS.has(plural)) {
+    return refuse(`${upper} refused: ${plural} are written by the operator and only read here`);
+  }
   return { allowed: true, route: rule.route, path };
 }
 

@@ -1,11 +1,13 @@
-// The console's HTTP server: login, the narrow Kubernetes proxy and watch streams. The Remix app
-// mounts beside these routes.
+// The console's HTTP server: login, the narrow Kubernetes proxy and watch streams, with the Remix
+// pages mounted for every other path.
+import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { authRoutes } from './auth.js';
 import { BodyTooLarge, MAX_BODY_BYTES } from './body.js';
 import { securityHeaders } from './headers.js';
 import { consoleError, kubeProxy } from './proxy.js';
+import { remixPages } from './remix.js';
 import { SessionStore } from './session.js';
 import { eventRoutes, HEARTBEAT_MS } from './sse.js';
 import type { KubeTarget } from './upstream.js';
@@ -23,6 +25,8 @@ export interface ConsoleOptions {
   trustProxy?: boolean;
   heartbeatMs?: number;
   maxBodyBytes?: number;
+  /** Output of `remix vite:build` (server/ and client/); defaults to the console's build/. */
+  pagesBuildDir?: string;
 }
 
 function errors(): Koa.Middleware {
@@ -59,5 +63,12 @@ export function createConsoleApp(options: ConsoleOptions): Koa {
   app.use(kubeProxy({ target, sessions, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES }));
   app.use(router.routes());
   app.use(router.allowedMethods());
+  app.use(
+    remixPages({
+      target,
+      sessions,
+      buildDir: options.pagesBuildDir ?? fileURLToPath(new URL('../build', import.meta.url)),
+    }),
+  );
   return app;
 }

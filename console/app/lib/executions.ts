@@ -1,0 +1,119 @@
+// Pure views over ScriptExecution and ExecutionBatch objects for the pages.
+import type { ExecutionBatch, Phase, ScriptExecution } from '@pcm-ops/crds';
+
+export const PHASE_ORDER: readonly Phase[] = [
+  'Pending',
+  'Resolving',
+  'Suspended',
+  'Running',
+  'Succeeded',
+  'PartiallySucceeded',
+  'Failed',
+  'Cancelled',
+  'TimedOut',
+];
+const TERMINAL: ReadonlySet<string> = new Set([
+  'Succeeded',
+  'PartiallySucceeded',
+  'Failed',
+  'Cancelled',
+  'TimedOut',
+]);
+const FAILED: ReadonlySet<string> = new Set(['PartiallySucceeded', 'Failed', 'TimedOut']);
+const ACTIVE: ReadonlySet<string> = new Set(['Pending', 'Resolving', 'Running']);
+
+export const isPhase = (value: string | null): value is Phase =>
+  value !== null && (PHASE_ORDER as readonly string[]).includes(value);
+export const isTerminal = (phase: string | undefined): boolean => TERMINAL.has(phase ?? '');
+
+export interface ExecutionRow {
+  namespace: string;
+  name: string;
+  phase: string;
+  progress: string;
+  startTime: string;
+  completionTime: string;
+  message: string;
+}
+
+export function executionRow(execution: ScriptExecution): ExecutionRow {
+  const status = { phase: 'Pending', ...execution.status };
+  const text = (value: string | undefined): string => value ?? '';
+  return {
+    namespace: text(execution.metadata.namespace),
+    name: text(execution.metadata.name),
+    phase: status.phase,
+    progress: text(status.progress),
+    startTime: text(status.startTime),
+    completionTime: text(status.completionTime),
+    message: text(status.message),
+  };
+}
+
+export interface Summary {
+  byPhase: Array<{ phase: Phase; count: number }>;
+  running: ExecutionRow[];
+  recentFailures: ExecutionRow[];
+}
+
+const newestFirst = (a: ExecutionRow, b: ExecutionRow): number =>
+  (b.completionTime || b.startTime).localeCompare(a.completionTime || a.startTime);
+
+export function summarize(executions: ScriptExecution[], failureLimit = 10): Summary {
+  const rows = executions.map(executionRow);
+  const byPhase = PHASE_ORDER.map((phase) => ({
+    phase,
+    count: rows.filter((row) => row.phase === phase).length,
+  }));
+  return {
+    byPhase,
+    running: rows.filter((row) => ACTIVE.has(row.phase)).sort(newestFirst),
+    recentFailures: rows
+      .filter((row) => FAILED.has(row.phase))
+      .sort(newestFirst)
+      .slice(0, failureLimit),
+  };
+}
+
+export interface TargetRow {
+  instanceId: string;
+  accountId: string;
+  region: string;
+  status: string;
+  exitCode?: number;
+  hasOutput: boolean;
+}
+
+/** One row per instance, in plan order; instances not yet observed show their batch's phase. */
+export function targetRows(batches: ExecutionBatch[]): TargetRow[] {
+  return [...batches]
+    .sort((a, b) => a.spec.index - b.spec.index)
+    .flatMap((batch) => {
+      const byId = new Map((batch.status?.invocations ?? []).map((i) => [i.instanceId, i]));
+      return batch.spec.instanceIds.map((instanceId) => {
+        const invocation = byId.get(instanceId);
+        return {
+          instanceId,
+          accountId: batch.spec.accountId,
+          region: batch.spec.region,
+          status: invocation?.status ?? batch.status?.phase ?? 'Planned',
+          exitCode: invocation?.exitCode,
+          hasOutput: Boolean(invocation?.output),
+        };
+      });
+    });
+}
+
+/** The output head the batch keeps for one instance, and whether it is cut short. */
+export function targetOutput(
+  batches: ExecutionBatch[],
+  instanceId: string,
+): { output: string; truncated: boolean } | undefined {
+  for (const batch of batches) {
+    const invocation = batch.status?.invocations?.find((i) => i.instanceId === instanceId);
+    if (invocation) {
+      return { output: invocation.output ?? '', truncated: invocation.outputTruncated ?? false };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,173 @@
+// The Remix pages behind Koa: a page request becomes a Fetch Request with a fresh CSP nonce and the
+// caller's session in the load context, and the Response streams straight back. Pages are read-only
+// (GET and HEAD): every mutation goes through the proxy, which checks the CSRF token.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+// The runtime-neutral package (what @remix-run/node re-exports): its types do not redeclare
+// process.env globally, which @remix-run/node's do.
+import {
+  createRequestHandler,
+  type AppLoadContext,
+  type RequestHandler,
+  type ServerBuild,
+} from '@remix-run/server-runtime';
+import type { Context, Middleware } from 'koa';
+import { decide, queryProblem } from './allowlist.js';
+import { CONTENT_SECURITY_POLICY } from './headers.js';
+import { consoleError } from './proxy.js';
+import { sessionOf, type KubeUser, type SessionStore } from './session.js';
+import { kubeRequest, readAll, type KubeTarget } from './upstream.js';
+
+const API_PREFIXES = ['/k8s/', '/auth/', '/events/', '/healthz'];
+const ASSET_PATH = /^\/assets\/[A-Za-z0-9._-]+$/;
+
+export interface KubeAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** What every loader receives as `context`: the nonce and the user's view of the API server. */
+export interface ConsoleLoadContext {
+  nonce: string;
+  user: KubeUser | undefined;
+  csrfToken: string | undefined;
+  /** One allowlisted request to the API server with the user's own token. */
+  kube(method: 'GET' | 'POST', apiPath: string, body?: unknown): Promise<KubeAnswer>;
+}
+
+export interface PagesDeps {
+  target: KubeTarget;
+  sessions: SessionStore;
+  /** The `remix vite:build` output directory, holding server/ and client/. */
+  buildDir: string;
+}
+
+function refusal(status: number, message: string): KubeAnswer {
+  return { status, body: { source: 'console', code: status, message } };
+}
+
+async function kubeAnswer(target: KubeTarget, token: string, call: KubeCall): Promise<KubeAnswer> {
+  const [apiPath = '', search = ''] = call.apiPath.split('?');
+  const decision = decide(call.method, apiPath);
+  if (!decision.allowed) return refusal(403, decision.reason);
+  const badQuery = queryProblem(new URLSearchParams(search));
+  if (badQuery) return refusal(403, badQuery);
+  const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
+  const response = await kubeRequest(target, {
+    method: call.method,
+    path: call.apiPath,
+    token,
+    ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+  });
+  const text = (await readAll(response)).toString('utf8');
+  try {
+    return { status: response.statusCode ?? 502, body: JSON.parse(text) as unknown };
+  } catch {
+    return refusal(502, `the API server answered ${response.statusCode} without JSON`);
+  }
+}
+
+interface KubeCall {
+  method: 'GET' | 'POST';
+  apiPath: string;
+  body?: unknown;
+}
+
+function loadContext(ctx: Context, deps: PagesDeps, nonce: string): ConsoleLoadContext {
+  const session = sessionOf(ctx, deps.sessions);
+  return {
+    nonce,
+    user: session?.user,
+    csrfToken: session?.csrfToken,
+    kube: (method, apiPath, body) =>
+      session
+        ? kubeAnswer(deps.target, session.token, { method, apiPath, body })
+        : Promise.resolve(refusal(401, 'log in first: no valid session cookie')),
+  };
+}
+
+/** Serves the hashed client bundles; names are checked so nothing outside assets/ is reachable. */
+async function serveAsset(ctx: Context, buildDir: string): Promise<boolean> {
+  if (!ASSET_PATH.test(ctx.path)) return false;
+  const file = path.join(buildDir, 'client', ctx.path);
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return false;
+  ctx.type = path.extname(file);
+  ctx.length = info.size;
+  ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+  ctx.body = createReadStream(file);
+  return true;
+}
+
+function toRequest(ctx: Context, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(ctx.req.headers)) {
+    for (const item of [value ?? []].flat()) headers.append(key, item);
+  }
+  return new Request(`${ctx.protocol}://${ctx.host}${ctx.originalUrl}`, {
+    method: ctx.method,
+    headers,
+    signal,
+  });
+}
+
+async function sendResponse(ctx: Context, response: Response): Promise<void> {
+  ctx.respond = false;
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => (headers[key] = value));
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  ctx.res.writeHead(response.status, headers);
+  if (response.body && ctx.method !== 'HEAD') {
+    await pipeline(Readable.fromWeb(response.body as NodeReadableStream), ctx.res);
+  } else ctx.res.end();
+}
+
+class PagesNotBuilt extends Error {
+  constructor(cause: unknown) {
+    super('the console pages are not built: run `npx remix vite:build` in console/', { cause });
+  }
+}
+
+/** Mounts the built Remix app for every path that is not the proxy, auth, events or health. */
+export function remixPages(deps: PagesDeps): Middleware {
+  let handler: Promise<RequestHandler> | undefined;
+  const load = (): Promise<RequestHandler> =>
+    (handler ??= import(pathToFileURL(path.join(deps.buildDir, 'server', 'index.js')).href).then(
+      (build: ServerBuild) => createRequestHandler(build, 'production'),
+      (error: unknown) => {
+        handler = undefined;
+        throw new PagesNotBuilt(error);
+      },
+    ));
+  return async (ctx, next) => {
+    if (API_PREFIXES.some((prefix) => ctx.path.startsWith(prefix))) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.status = 405;
+      ctx.body = 'console pages are read-only; changes go through /k8s with a CSRF token';
+      return;
+    }
+    if (await serveAsset(ctx, deps.buildDir)) return;
+    if (ctx.path === '/favicon.ico') return void (ctx.status = 204);
+    const nonce = randomBytes(18).toString('base64');
+    const abort = new AbortController();
+    ctx.res.on('close', () => abort.abort());
+    const handle = await load().catch((error: unknown) => error as PagesNotBuilt);
+    if (handle instanceof PagesNotBuilt) return consoleError(ctx, 503, handle.message);
+    const context = loadContext(ctx, deps, nonce) as unknown as AppLoadContext;
+    const response = await handle(toRequest(ctx, abort.signal), context);
+    if (response.headers.get('content-type')?.startsWith('text/html')) {
+      ctx.set(
+        'Content-Security-Policy',
+        `${CONTENT_SECURITY_POLICY}; script-src 'self' 'nonce-${nonce}'`,
+      );
+    }
+    await sendResponse(ctx, response);
+  };
+}
