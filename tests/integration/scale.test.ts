@@ -40,5 +40,5 @@ describe('10,000 instances across 20 accounts × 3 regions', () => {
     expect(await h.emulator.callCount({ service: 'ssm', operation: 'SendCommand' })).toBe(
       batches.length,
     );
-  });
+  }, 900_000);
 });
