@@ -31,6 +31,8 @@ if (!existsSync(CHROMIUM)) {
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
   } else {
-    console.warn(`[bootstrap] ${CHROMIUM} is missing: install Debian's chromium for the browser tests`);
+    console.warn(
+      `[bootstrap] ${CHROMIUM} is missing: install Debian's chromium for the browser tests`,
+    );
   }
 }
