@@ -16,6 +16,7 @@ export default defineConfig({
             'operator/src/**/*.test.ts',
             'console/server/**/*.test.ts',
             'console/app/**/*.test.ts',
+            'tests/bench/**/*.test.ts',
           ],
         },
       },

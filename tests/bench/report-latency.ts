@@ -1,0 +1,204 @@
+// The latency section of the report.
+import { duration, fixed, msValue, percent, table } from './format.js';
+import {
+  AWS_BEFORE_SEND,
+  REQUESTS_BEFORE_SEND,
+  type LatencyResult,
+  type LatencyRun,
+} from './scenarios/latency.js';
+import { median, percentile } from './stats.js';
+
+export const LATENCY_P50_BAR_MS = 100;
+export const LATENCY_P99_BAR_MS = 500;
+
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+export function latencyPercentiles(run: LatencyRun): Percentiles {
+  const values = run.samples.map((s) => s.ms);
+  return {
+    p50: percentile(values, 50),
+    p90: percentile(values, 90),
+    p99: percentile(values, 99),
+  };
+}
+
+function row(label: string, run: LatencyRun): string[] {
+  const values = run.samples.map((s) => s.ms);
+  const p = latencyPercentiles(run);
+  return [
+    label,
+    String(values.length),
+    msValue(p.p50),
+    msValue(p.p90),
+    msValue(p.p99),
+    `${msValue(Math.min(...values))}–${msValue(Math.max(...values))}`,
+    msValue(median(run.samples.map((s) => s.createMs))),
+  ];
+}
+
+function loadRow(label: string, run: LatencyRun): string[] {
+  return [
+    label,
+    percent(run.load.machineBusy),
+    `${fixed(run.load.operatorCores)} cores`,
+    `${msValue(run.load.reconcileMeanMs)} over ${run.load.reconciles}`,
+    duration(run.seconds * 1000),
+  ];
+}
+
+interface PathEstimate {
+  requests: number;
+  serverMs: number;
+  clientMs: number;
+  awsMs: number;
+  totalMs: number;
+}
+
+/** What the requests and calls before the send add up to, from their measured means. */
+export function estimateBeforeSend(result: LatencyResult): PathEstimate {
+  const meanOf = new Map(result.light.requests.map((r) => [r.kind, r.meanMs]));
+  const serverMs = REQUESTS_BEFORE_SEND.reduce((sum, kind) => sum + (meanOf.get(kind) ?? 0), 0);
+  const createServer = meanOf.get('POST scriptexecutions') ?? 0;
+  const createClient = median(result.light.samples.map((s) => s.createMs));
+  const perRequestOverhead = Math.max(0, createClient - createServer);
+  const clientMs = perRequestOverhead * REQUESTS_BEFORE_SEND.length;
+  const awsMs = result.awsCalls
+    .filter((c) => AWS_BEFORE_SEND.includes(c.operation))
+    .reduce((sum, c) => sum + c.medianMs, 0);
+  return {
+    requests: REQUESTS_BEFORE_SEND.length,
+    serverMs,
+    clientMs,
+    awsMs,
+    totalMs: serverMs + clientMs + awsMs,
+  };
+}
+
+function anatomy(result: LatencyResult): string {
+  const rows = result.light.requests.map((r) => [
+    `\`${r.kind}\``,
+    fixed(r.perExecution, 1),
+    msValue(r.meanMs),
+  ]);
+  const aws = result.awsCalls.map((c) => [c.operation, msValue(c.medianMs)]);
+  return [
+    'API server requests per execution while the light samples ran (the benchmark’s own create ' +
+      'included), and the API server’s own mean time per request of each kind:',
+    '',
+    table(['request', 'per execution', 'API server mean'], rows),
+    '',
+    'The emulator’s answer times for the AWS calls an execution makes, seen from the SDK ' +
+      '(median of 20 each):',
+    '',
+    table(['operation', 'median'], aws),
+  ].join('\n');
+}
+
+function findings(result: LatencyResult, context: LatencyContext): string {
+  const light = latencyPercentiles(result.light);
+  const busy = latencyPercentiles(result.busy);
+  const estimate = estimateBeforeSend(result);
+  const lines = [
+    `- **Light operator.** Before its SendCommand an execution goes through ${estimate.requests} ` +
+      'API server requests, one after another (the reconciler’s path today: the finalizer ' +
+      'patch; the plan: a DELETE of stale batches that runs even on a first plan, the batch ' +
+      'create and a separate patch marking it Planned, the Pending status and its Event; the ' +
+      'start: the Running status and its Event; then the batch marked Sending). Their API ' +
+      `server time adds up to ${msValue(estimate.serverMs)}, the client side (request and ` +
+      `response handling, estimated from the benchmark’s own create) to about ` +
+      `${msValue(estimate.clientMs)}, and DescribeInstances plus DescribeInstanceInformation ` +
+      `(\`onlineOnly\` is on by default) to ${msValue(estimate.awsMs)}: about ` +
+      `${msValue(estimate.totalMs)} of the measured median ${msValue(light.p50)}. The rest ` +
+      'is the watch delivering the new object, queue hand-offs between the steps (each step ' +
+      'requeues the execution) and reading the credentials. Candidates to shorten the path: ' +
+      'record the Events without awaiting them, skip the DELETE when no plan existed, fold ' +
+      'the Planned mark into the create and the Running status into the plan write.',
+  ];
+  if (busy.p99 > LATENCY_P99_BAR_MS || busy.p50 > LATENCY_P50_BAR_MS)
+    lines.push(busyFinding(result, context));
+  return lines.join('\n');
+}
+
+export interface LatencyContext {
+  gapMs: number;
+  /** one DescribeInstances answering this many instances took this long at the emulator */
+  describeProbe: { instances: number; ms: number };
+}
+
+function phaseTable(result: LatencyResult): string {
+  const rows = result.busy.byPhase.map((p) => [
+    p.phase,
+    String(p.samples),
+    p.samples ? msValue(p.p50) : '—',
+    p.samples ? msValue(p.p99) : '—',
+  ]);
+  return table(['busy execution’s phase during the sample', 'samples', 'p50', 'p99'], rows);
+}
+
+function busyFinding(result: LatencyResult, context: LatencyContext): string {
+  const resolving = result.busy.byPhase.find((p) => p.phase === 'resolving and planning');
+  const tracking = result.busy.byPhase.find((p) => p.phase === 'tracking');
+  const quote = (p: typeof resolving): string =>
+    p?.samples
+      ? `p50 ${msValue(p.p50)}, p99 ${msValue(p.p99)} over ${p.samples} samples`
+      : 'no samples';
+  return (
+    `- **Busy operator.** The tail belongs to the samples taken while a busy execution was ` +
+    `resolving and planning (${quote(resolving)}; while it was only being tracked: ` +
+    `${quote(tracking)}). In that phase the emulator, one Python process, answers ` +
+    'DescribeInstances for 500 instances in each of the 6 account+regions (one such answer took ' +
+    `${duration(context.describeProbe.ms)} for ${context.describeProbe.instances} instances when ` +
+    'timed alone, in the economy scenario) and the operator creates and marks 60 batches, one ' +
+    'write after another; the small execution’s own DescribeInstances, SendCommand and API ' +
+    `requests queue behind that work. The machine’s cores were ${percent(result.busy.load.machineBusy)} ` +
+    `busy (light: ${percent(result.light.load.machineBusy)}) and a ScriptExecution reconcile ` +
+    `took ${msValue(result.busy.load.reconcileMeanMs)} on average (light: ` +
+    `${msValue(result.light.load.reconcileMeanMs)}). How much of the tail is the emulator’s ` +
+    'and how much the operator’s (every step of an execution also goes to the back of one FIFO ' +
+    'work queue shared with the big execution) would take a real SSM endpoint to separate.'
+  );
+}
+
+export function latencySection(result: LatencyResult, context: LatencyContext): string {
+  const gapMs = context.gapMs;
+  const header = ['operator', 'executions', 'p50', 'p90', 'p99', 'min–max', 'create request p50'];
+  const busyLabel = `busy (a ${result.busy.busyTargets.toLocaleString('en-US')}-target execution running)`;
+  return [
+    '## Latency: apply → first SendCommand',
+    '',
+    'Each sample creates a ScriptExecution for one instance through the Kubernetes API (as ' +
+      '`kubectl apply` does) and waits until the emulator has received its SendCommand; the ' +
+      `next sample starts ${gapMs} ms later. The time runs from just before the create request ` +
+      'to the emulator’s `requestedAt` of the command whose comment carries the execution’s uid. ' +
+      'Both ends come from this machine’s one wall clock: the benchmark’s `Date.now()`, and ' +
+      'the emulator’s Python `time.time()`, written as UTC ISO 8601 with milliseconds (cut, not ' +
+      'rounded, so a sample may read up to 1 ms short). The busy samples run while a ' +
+      `${result.busy.busyTargets.toLocaleString('en-US')}-target execution over 6 account+regions ` +
+      `is being dispatched and tracked (its invocations run for ${result.busy.busyInvocationSeconds} s; ` +
+      `a new one starts when one ends: ${result.busy.busyExecutionsStarted} during the samples, ` +
+      `${fixed(result.busy.busyPollsPerSecond, 1)} command polls per second).`,
+    '',
+    table(header, [row('light', result.light), row(busyLabel, result.busy)]),
+    '',
+    table(
+      ['operator', 'machine CPU busy', 'operator CPU', 'mean reconcile', 'run time'],
+      [loadRow('light', result.light), loadRow('busy', result.busy)],
+    ),
+    '',
+    'Busy samples by what the busy execution was doing while each ran (resolving and planning: ' +
+      'from its create to its first SendCommand; dispatching: to its last SendCommand; tracking: ' +
+      'the rest):',
+    '',
+    phaseTable(result),
+    '',
+    anatomy(result),
+    '',
+    `Bars: p50 ≤ ${LATENCY_P50_BAR_MS} ms and p99 ≤ ${LATENCY_P99_BAR_MS} ms.`,
+    '',
+    findings(result, context),
+  ].join('\n');
+}

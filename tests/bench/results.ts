@@ -1,0 +1,27 @@
+// Everything one benchmark run measured, as report.ts formats it.
+import type { MachineInfo } from './machine.js';
+import type { ModuleFootprint } from './memory-baseline.js';
+import type { ConcurrentResult } from './scenarios/concurrent.js';
+import type { EconomyResult } from './scenarios/economy.js';
+import type { FloorRun } from './scenarios/floor.js';
+import type { LatencyResult } from './scenarios/latency.js';
+import type { ScaleRun } from './scenarios/scale.js';
+
+export interface FloorResult {
+  pairs: number;
+  direct: FloorRun[];
+}
+
+export interface BenchResults {
+  command: string;
+  /** ISO 8601, when the run began */
+  date: string;
+  durationSeconds: number;
+  machine: MachineInfo;
+  latency: LatencyResult;
+  economy: EconomyResult;
+  floor: FloorResult[];
+  scale: ScaleRun[];
+  baseline: ModuleFootprint[];
+  concurrent: ConcurrentResult;
+}

@@ -1,0 +1,130 @@
+// `npm run bench`: starts a local control plane, the AWS emulator and the operator, runs every
+// scenario, stops everything it started, and writes docs/benchmarks.md and docs/benchmarks.svg.
+//
+//   npx tsx --conditions=source tests/bench/run.ts [--quick] [--out=<dir>]
+//
+// --quick takes fewer samples (for trying the benchmark out, not for publishing); --out writes the
+// report somewhere other than docs/.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chartSvg } from './chart.js';
+import { compileOperator } from './compiled-operator.js';
+import { onCleanup, progress, startBenchEnv, stopAllStarted, type BenchEnv } from './env.js';
+import { describeMachine } from './machine.js';
+import { moduleFootprints } from './memory-baseline.js';
+import { chartInput, renderReport } from './report.js';
+import type { BenchResults } from './results.js';
+import { runConcurrent } from './scenarios/concurrent.js';
+import { ECONOMY_LIFECYCLE, fleetOf, runEconomy } from './scenarios/economy.js';
+import { runFloor } from './scenarios/floor.js';
+import { GAP_MS, runLatency } from './scenarios/latency.js';
+import { runScale, seedScaleFleet, type RuntimeVariant } from './scenarios/scale.js';
+
+const repoRoot = path.join(import.meta.dirname, '..', '..');
+const COMMAND = 'npx tsx --conditions=source tests/bench/run.ts';
+const HEAP_LIMIT = '--max-old-space-size=128';
+
+interface Settings {
+  latencySamples: number;
+  repetitions: number;
+  concurrent: number;
+  outDir: string;
+  args: string[];
+}
+
+function settings(argv: string[]): Settings {
+  const quick = argv.includes('--quick');
+  const out = argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+  return {
+    latencySamples: quick ? 30 : 200,
+    repetitions: quick ? 1 : 3,
+    concurrent: quick ? 200 : 1000,
+    outDir: out ? path.resolve(out) : path.join(repoRoot, 'docs'),
+    args: argv.filter((a) => a === '--quick'),
+  };
+}
+
+const VARIANTS: RuntimeVariant[] = [
+  { label: 'tsx', compiled: false },
+  { label: 'compiled', compiled: true },
+  { label: `compiled, ${HEAP_LIMIT}`, compiled: true, nodeOptions: HEAP_LIMIT },
+];
+
+async function scaleScenarios(
+  env: BenchEnv,
+  count: number,
+): Promise<Pick<BenchResults, 'scale' | 'baseline' | 'concurrent'>> {
+  progress('scale: seeding 10,020 instances in 20 accounts × 3 regions');
+  await env.emulator.control.reset();
+  await env.emulator.control.setLifecycle(ECONOMY_LIFECYCLE);
+  const fleet = await seedScaleFleet(env);
+  const compiled = await compileOperator();
+  onCleanup('the compiled operator', () => compiled.remove());
+  progress('memory: loading modules in fresh processes');
+  const baseline = await moduleFootprints(compiled.manager);
+  const scale = await runScale(env, VARIANTS, compiled);
+  progress(`${count} concurrent executions`);
+  const concurrent = await runConcurrent(env, fleet, { count });
+  return { scale, baseline, concurrent };
+}
+
+async function measure(
+  env: BenchEnv,
+  run: Settings,
+): Promise<Omit<BenchResults, 'durationSeconds' | 'date' | 'command'>> {
+  const machine = await describeMachine(env);
+  progress(`latency: ${run.latencySamples} executions with a light operator, then with a busy one`);
+  const latency = await runLatency(env, run.latencySamples);
+  progress('economy: seeding the fleets');
+  const economy = await runEconomy(env, run.repetitions);
+  const shapes = [1, 10].map((pairs) => ({ pairs, groups: fleetOf(economy, 5000, pairs) }));
+  const direct = await runFloor(env, shapes, run.repetitions);
+  const floor = shapes.map(({ pairs }) => ({ pairs, direct: direct.get(pairs) ?? [] }));
+  return { machine, latency, economy, floor, ...(await scaleScenarios(env, run.concurrent)) };
+}
+
+async function writeReport(results: BenchResults, run: Settings): Promise<void> {
+  await mkdir(run.outDir, { recursive: true });
+  const chartFile = 'benchmarks.svg';
+  await writeFile(path.join(run.outDir, chartFile), chartSvg(chartInput(results)));
+  const report = renderReport(results, {
+    chartFile,
+    latencyGapMs: GAP_MS,
+    economyRepetitions: run.repetitions,
+    concurrentRuntime: 'through tsx, as the tests run it',
+  });
+  await writeFile(path.join(run.outDir, 'benchmarks.md'), report);
+  progress(
+    `wrote ${path.relative(repoRoot, path.join(run.outDir, 'benchmarks.md'))} and ${chartFile}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const run = settings(process.argv.slice(2));
+  const began = Date.now();
+  const date = new Date(began).toISOString();
+  const interrupted = (signal: string): void => {
+    process.stderr.write(`\n${signal}: stopping everything the benchmark started…\n`);
+    void stopAllStarted().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', () => interrupted('SIGINT'));
+  process.once('SIGTERM', () => interrupted('SIGTERM'));
+  progress('starting the local control plane and the AWS emulator');
+  let measured: Awaited<ReturnType<typeof measure>>;
+  try {
+    measured = await measure(await startBenchEnv(), run);
+  } finally {
+    progress('stopping everything the benchmark started');
+    await stopAllStarted();
+  }
+  const command = [COMMAND, ...run.args].join(' ');
+  const durationSeconds = (Date.now() - began) / 1000;
+  await writeReport({ ...measured, command, date, durationSeconds }, run);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

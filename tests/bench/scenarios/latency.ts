@@ -1,0 +1,198 @@
+// Latency: API create of a ScriptExecution on one instance → its SendCommand at the emulator,
+// once with an otherwise idle operator and once while a 3,000-target execution keeps it busy.
+//
+// Both ends are read from this machine's one wall clock: the create time from Date.now() just
+// before the request, the send time from the emulator's requestedAt, which it takes from Python's
+// time.time() and prints as UTC ISO 8601 with milliseconds (cut, not rounded).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EmulatorControl } from '../../infra/emulator.js';
+import { probeAwsCalls, requestAnatomy, type AwsCallTime, type RequestKind } from '../anatomy.js';
+import { requestTimes } from '../apiserver.js';
+import { latencyByPhase, type PhaseLatency } from '../busy-phases.js';
+import { executionUidOf } from '../aws-calls.js';
+import { progress, type BenchEnv } from '../env.js';
+import { meterLoad, type Load } from '../load.js';
+import { accountIds, seedPlacements } from '../fleet.js';
+import { executionManifest } from '../kube.js';
+import { POLLS } from '../sampler.js';
+import { openStage, type Stage } from '../stage.js';
+import {
+  BUSY_ACCOUNTS,
+  BUSY_RUNNING_SECONDS,
+  BUSY_TARGETS,
+  busyWindows,
+  prepareBusyLoad,
+  startBusyLoad,
+  waitBusySending,
+  type BusyExecution,
+} from './busy-load.js';
+
+const REGION = 'us-east-1';
+const LATENCY_ACCOUNT = accountIds('91', 1)[0]!;
+/** Pause between one sample's send and the next create, so samples do not queue behind each other. */
+export const GAP_MS = 50;
+
+export interface LatencySample {
+  /** when the create request was sent (epoch ms) */
+  at: number;
+  /** create request sent → SendCommand received */
+  ms: number;
+  /** create request sent → create answered */
+  createMs: number;
+}
+
+export interface LatencyRun {
+  samples: LatencySample[];
+  /** wall time of the run */
+  seconds: number;
+  /** API server requests per execution during the run, by kind */
+  requests: RequestKind[];
+  load: Load;
+}
+
+export interface LatencyResult {
+  light: LatencyRun;
+  busy: LatencyRun & {
+    busyTargets: number;
+    busyInvocationSeconds: number;
+    busyExecutionsStarted: number;
+    busyPollsPerSecond: number;
+    byPhase: PhaseLatency[];
+  };
+  lifecycle: { pendingSeconds: number; runningSeconds: number };
+  awsCalls: AwsCallTime[];
+}
+
+/**
+ * The requests the reconciler makes before an execution's SendCommand, in order, as its code has
+ * them (reconcilers/script-execution.ts and execution/run.ts): the finalizer; the plan (clear
+ * stale batches, create the batch and mark it Planned, the Pending status and its Event); the
+ * start (the Running status and its Event); and the batch marked Sending.
+ */
+export const REQUESTS_BEFORE_SEND = [
+  'PATCH scriptexecutions',
+  'DELETE executionbatches',
+  'POST executionbatches',
+  'PATCH executionbatches/status',
+  'PATCH scriptexecutions/status',
+  'POST events',
+  'PATCH scriptexecutions/status',
+  'POST events',
+  'PATCH executionbatches/status',
+];
+/** The AWS calls before the send: resolve the instance, check its agent is online. */
+export const AWS_BEFORE_SEND = ['DescribeInstances', 'DescribeInstanceInformation'];
+
+async function sendCount(control: EmulatorControl): Promise<number> {
+  return control.callCount({ service: 'ssm', operation: 'SendCommand', account: LATENCY_ACCOUNT });
+}
+
+async function waitSendCount(control: EmulatorControl, wanted: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await sendCount(control)) < wanted) {
+    if (Date.now() > deadline) throw new Error(`no SendCommand within 30 s (${wanted})`);
+    await sleep(5);
+  }
+}
+
+async function measure(
+  env: BenchEnv,
+  stage: Stage,
+  mode: string,
+  count: { samples: number; instanceIds: string[] },
+): Promise<LatencyRun> {
+  const control = env.emulator.control;
+  const createdAt = new Map<string, { at: number; createMs: number }>();
+  const began = Date.now();
+  const requestsBefore = await requestTimes(env.plane);
+  const loadMeter = await meterLoad(stage.operator);
+  const base = await sendCount(control);
+  for (let i = 0; i < count.samples; i += 1) {
+    stage.assertOperatorAlive();
+    const instanceId = count.instanceIds[i % count.instanceIds.length]!;
+    const manifest = executionManifest(
+      `lat-${mode}-${i}`,
+      [{ account: LATENCY_ACCOUNT, regions: [REGION], instanceIds: [instanceId] }],
+      'echo latency',
+    );
+    const at = Date.now();
+    const created = await stage.objects.create(manifest);
+    createdAt.set(String(created.metadata.uid), { at, createMs: Date.now() - at });
+    await waitSendCount(control, base + i + 1);
+    await sleep(GAP_MS);
+    if ((i + 1) % 50 === 0) progress(`latency (${mode}): ${i + 1}/${count.samples}`);
+  }
+  const seconds = (Date.now() - began) / 1000;
+  const load = await loadMeter.stop();
+  const requests = requestAnatomy(requestsBefore, await requestTimes(env.plane), count.samples);
+  const samples: LatencySample[] = [];
+  for (const command of await control.sentCommands({ account: LATENCY_ACCOUNT })) {
+    const created = createdAt.get(executionUidOf(command.comment) ?? '');
+    if (created)
+      samples.push({
+        at: created.at,
+        ms: Date.parse(command.requestedAt) - created.at,
+        createMs: created.createMs,
+      });
+  }
+  if (samples.length !== count.samples)
+    throw new Error(`latency (${mode}): ${samples.length} sends for ${count.samples} executions`);
+  return { samples, seconds, requests, load };
+}
+
+async function measureBusy(
+  env: BenchEnv,
+  stage: Stage,
+  options: { samples: number; instanceIds: string[] },
+): Promise<LatencyResult['busy']> {
+  const control = env.emulator.control;
+  const load = startBusyLoad(stage);
+  let run: LatencyRun;
+  let polls: number;
+  let executions: BusyExecution[] = [];
+  try {
+    await waitBusySending(control);
+    const pollsBefore = await stage.operator.metric(POLLS);
+    run = await measure(env, stage, 'busy', options);
+    polls = (await stage.operator.metric(POLLS)) - pollsBefore;
+  } finally {
+    progress('latency: waiting for the busy execution to finish');
+    executions = await load.stop();
+  }
+  return {
+    ...run,
+    busyTargets: BUSY_TARGETS,
+    busyInvocationSeconds: BUSY_RUNNING_SECONDS,
+    busyExecutionsStarted: executions.length,
+    busyPollsPerSecond: polls / run.seconds,
+    byPhase: latencyByPhase(run.samples, await busyWindows(control, executions)),
+  };
+}
+
+export async function runLatency(env: BenchEnv, samples: number): Promise<LatencyResult> {
+  const control = env.emulator.control;
+  await control.reset();
+  const lifecycle = await control.setLifecycle({ pendingSeconds: 0.1, runningSeconds: 0.2 });
+  const [seeded] = await seedPlacements(env.emulator.endpoint, [
+    { account: LATENCY_ACCOUNT, region: REGION, count: 20, tag: 'latency' },
+  ]);
+  await prepareBusyLoad(env.emulator.endpoint, control);
+  const stage = await openStage(env, {
+    name: 'latency',
+    accounts: [LATENCY_ACCOUNT, ...BUSY_ACCOUNTS],
+    defaultRegion: REGION,
+  });
+  try {
+    const instanceIds = seeded!.instanceIds;
+    const light = await measure(env, stage, 'light', { samples, instanceIds });
+    const busy = await measureBusy(env, stage, { samples, instanceIds });
+    const awsCalls = await probeAwsCalls(env.emulator.endpoint, {
+      account: LATENCY_ACCOUNT,
+      region: REGION,
+      instanceId: instanceIds[0]!,
+    });
+    return { light, busy, lifecycle, awsCalls };
+  } finally {
+    await stage.stop();
+  }
+}

@@ -1,0 +1,149 @@
+// One scenario's stage: a fresh namespace, one operator process watching it under its shipped
+// RBAC, and a Ready CloudCredential acct-<id> per account, reached by role from a hub key Secret
+// (as the integration tests set them up).
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assumeAccount } from '../support/aws.js';
+import type { ManagedProcess } from '../infra/processes.js';
+import { operatorKubeconfig, startOperator, type OperatorOptions } from '../support/operator.js';
+import { onCleanup, type BenchEnv } from './env.js';
+import { BenchObjects, countOwnRequest, type PcmObject } from './kube.js';
+
+export const HUB_ACCOUNT = '123456789012';
+
+/** The operator's settings in every scenario unless it says otherwise. */
+export const BENCH_OPERATOR_ENV: Readonly<Record<string, string>> = {
+  PCM_OPS_POLL_MIN_MS: '200',
+  PCM_OPS_POLL_MAX_MS: '1000',
+  PCM_OPS_LOG_LEVEL: 'info',
+};
+
+/** What the benchmark needs of an operator process (startOperator's RunningOperator has it). */
+export interface BenchOperator {
+  readonly process: ManagedProcess;
+  readonly logPath: string;
+  metrics(): Promise<string>;
+  metric(name: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts an operator process: through tsx by default, as the integration tests do. */
+export type OperatorLauncher = (options: OperatorOptions) => Promise<BenchOperator>;
+
+export interface StageOptions {
+  name: string;
+  accounts: string[];
+  defaultRegion: string;
+  operatorEnv?: Record<string, string>;
+  launch?: OperatorLauncher;
+}
+
+export interface Stage {
+  namespace: string;
+  objects: BenchObjects;
+  operator: BenchOperator;
+  /** Throws when the operator process has died, so a scenario fails at once rather than waits. */
+  assertOperatorAlive(): void;
+  stop(): Promise<void>;
+}
+
+async function createCredentials(
+  env: BenchEnv,
+  objects: BenchObjects,
+  options: StageOptions,
+): Promise<void> {
+  countOwnRequest();
+  await env.core.createNamespacedSecret({
+    namespace: objects.namespace,
+    body: {
+      metadata: { name: 'hub-keys' },
+      stringData: { accessKeyId: 'AKIAHUBKEYS000000001', secretAccessKey: 'bench-not-a-secret' },
+    },
+  });
+  await objects.create({
+    kind: 'CloudCredential',
+    metadata: { name: 'hub' },
+    spec: { aws: { source: { secretRef: { name: 'hub-keys' } } } },
+  });
+  for (const account of options.accounts) {
+    await objects.create({
+      kind: 'CloudCredential',
+      metadata: { name: `acct-${account}` },
+      spec: {
+        aws: {
+          defaultRegion: options.defaultRegion,
+          source: {
+            assumeRole: {
+              roleArn: `arn:aws:iam::${account}:role/pcm-ops`,
+              sourceCredentialRef: { name: 'hub' },
+            },
+          },
+        },
+      },
+    });
+  }
+}
+
+function isReady(credential: PcmObject): boolean {
+  return (
+    credential.status?.conditions?.some(
+      (c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === 1,
+    ) ?? false
+  );
+}
+
+async function waitCredentialsReady(stage: Stage, expected: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    stage.assertOperatorAlive();
+    const ready = (await stage.objects.list('cloudcredentials')).filter(isReady).length;
+    if (ready >= expected) return;
+    await sleep(200);
+  }
+  throw new Error(`${stage.namespace}: credentials not Ready after 120 s`);
+}
+
+/** Creates the namespace, starts the operator and waits until every credential is Ready. */
+export async function openStage(env: BenchEnv, options: StageOptions): Promise<Stage> {
+  const namespace = `bench-${options.name}-${randomBytes(2).toString('hex')}`;
+  countOwnRequest();
+  await env.core.createNamespace({ body: { metadata: { name: namespace } } });
+  const kubeconfigPath = await operatorKubeconfig(env.plane.kubeconfigPath, namespace);
+  const launch = options.launch ?? startOperator;
+  const operator = await launch({
+    kubeconfigPath,
+    namespace,
+    emulatorEndpoint: env.emulator.endpoint,
+    ambient: await assumeAccount(env.emulator.endpoint, HUB_ACCOUNT, 'pcm-ops-operator'),
+    identity: `bench-${options.name}`,
+    env: { ...BENCH_OPERATOR_ENV, ...options.operatorEnv },
+  });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await operator.stop();
+    if (process.env.PCM_OPS_KEEP_DATA === '1') return;
+    await rm(path.dirname(operator.logPath), { recursive: true, force: true });
+    await rm(path.dirname(kubeconfigPath), { recursive: true, force: true });
+  };
+  const forget = onCleanup(`operator ${namespace}`, stop);
+  const stage: Stage = {
+    namespace,
+    objects: new BenchObjects(namespace, env.admin),
+    operator,
+    assertOperatorAlive: () => {
+      if (!operator.process.isRunning())
+        throw new Error(`the operator of ${namespace} exited; see ${operator.logPath}`);
+    },
+    stop: async () => {
+      forget();
+      await stop();
+    },
+  };
+  await createCredentials(env, stage.objects, options);
+  await waitCredentialsReady(stage, options.accounts.length + 1);
+  return stage;
+}
