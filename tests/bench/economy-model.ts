@@ -56,3 +56,23 @@ export function ratio(measured: number, minimum: number): number | undefined {
 
 /** The quality bar: within 10% of the minimum. */
 export const RATIO_BAR = 1.1;
+
+export const ECONOMY_SIZES = [1, 50, 51, 500, 5000];
+export const ECONOMY_PAIRS = [1, 10];
+
+export interface EconomyCase {
+  targets: number;
+  pairs: number;
+  perPair: number[];
+  minimumSends: number;
+}
+
+/** Every (N, pairs) case of the economy scenario, with its split and its minimum of sends. */
+export function economyCases(): EconomyCase[] {
+  return ECONOMY_PAIRS.flatMap((pairs) =>
+    ECONOMY_SIZES.map((targets) => {
+      const perPair = splitTargets(targets, pairs);
+      return { targets, pairs, perPair, minimumSends: minimumSends(perPair) };
+    }),
+  );
+}

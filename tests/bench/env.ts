@@ -26,14 +26,26 @@ export function onCleanup(what: string, stop: Stopper): () => void {
   };
 }
 
-/** Stops everything registered, newest first; one failure does not keep the rest running. */
-export async function stopAllStarted(): Promise<void> {
+let stopping: Promise<void> | undefined;
+
+async function stopEach(): Promise<void> {
   while (stoppers.length > 0) {
     const { what, stop } = stoppers.pop()!;
     await stop().catch((error: unknown) => {
       process.stderr.write(`could not stop ${what}: ${(error as Error).message}\n`);
     });
   }
+}
+
+/**
+ * Stops everything registered, newest first; one failure does not keep the rest running. A call
+ * while a stop is under way (Ctrl-C during the final clean-up) waits for that one to finish.
+ */
+export function stopAllStarted(): Promise<void> {
+  stopping ??= stopEach().finally(() => {
+    stopping = undefined;
+  });
+  return stopping;
 }
 
 /** Prints a progress line with the seconds since the run began. */

@@ -116,10 +116,10 @@ export function economySection(result: EconomyResult, repetitions: number): stri
       '`onlineOnly` is on by default. The credentials were validated and their sessions cached ' +
       'before the counts were reset, so STS shows only where a credential’s periodic ' +
       're-validation (GetCallerIdentity, every 5 minutes by default) fell inside a run.',
-    '- For a single target PCM-Ops makes more calls than the previous approach would: it polls ' +
-      'every 200 ms to 1 s here (the benchmark’s setting; the default is 1 to 5 s) where the ' +
-      'old tool polled every 5 s. From 50 targets up, reading 50 invocations per call wins, by ' +
-      'more the larger the run.',
+    '- Where each account+region holds only a few targets, PCM-Ops makes more calls than the ' +
+      'previous approach would: it polls every 200 ms to 1 s here (the benchmark’s setting; the ' +
+      'default is 1 to 5 s) where the old tool polled every 5 s. With 50 or more targets per ' +
+      'account+region, reading 50 invocations per call wins, by more the larger the run.',
   ].join('\n');
 }
 

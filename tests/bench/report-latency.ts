@@ -1,11 +1,8 @@
 // The latency section of the report.
 import { duration, fixed, msValue, percent, table } from './format.js';
-import {
-  AWS_BEFORE_SEND,
-  REQUESTS_BEFORE_SEND,
-  type LatencyResult,
-  type LatencyRun,
-} from './scenarios/latency.js';
+import { AWS_BEFORE_SEND, REQUESTS_BEFORE_SEND } from './critical-path.js';
+import type { PhaseLatency } from './busy-phases.js';
+import type { LatencyResult, LatencyRun } from './scenarios/latency.js';
 import { median, percentile } from './stats.js';
 
 export const LATENCY_P50_BAR_MS = 100;
@@ -129,23 +126,51 @@ export interface LatencyContext {
   describeProbe: { instances: number; ms: number };
 }
 
+function quantiles(p: PhaseLatency | undefined): [string, string] {
+  return p?.samples ? [msValue(p.p50), msValue(p.p99)] : ['—', '—'];
+}
+
 function phaseTable(result: LatencyResult): string {
-  const rows = result.busy.byPhase.map((p) => [
-    p.phase,
-    String(p.samples),
-    p.samples ? msValue(p.p50) : '—',
-    p.samples ? msValue(p.p99) : '—',
-  ]);
-  return table(['busy execution’s phase during the sample', 'samples', 'p50', 'p99'], rows);
+  const rows = result.busy.byPhase.map((p) => {
+    const probe = result.busy.emulatorByPhase.find((e) => e.phase === p.phase);
+    return [p.phase, String(p.samples), ...quantiles(p), ...quantiles(probe)];
+  });
+  return table(
+    [
+      'busy execution’s phase during the sample',
+      'samples',
+      'p50',
+      'p99',
+      'emulator probe p50',
+      'emulator probe p99',
+    ],
+    rows,
+  );
+}
+
+function quote(p: PhaseLatency | undefined): string {
+  return p?.samples
+    ? `p50 ${msValue(p.p50)}, p99 ${msValue(p.p99)} over ${p.samples} samples`
+    : 'no samples';
+}
+
+/** What a phase's latency tail owes to the emulator: its probe's p99 over the samples' p99. */
+function emulatorShare(result: LatencyResult, phase: string): string {
+  const samples = result.busy.byPhase.find((p) => p.phase === phase);
+  const probe = result.busy.emulatorByPhase.find((p) => p.phase === phase);
+  if (!samples?.samples || !probe?.samples) return '';
+  return (
+    `A one-instance DescribeInstances sent straight to the emulator every 250 ms in the same ` +
+    `phase took p50 ${msValue(probe.p50)}, p99 ${msValue(probe.p99)}: the emulator itself keeps ` +
+    `small calls waiting that long, against a sample p99 of ${msValue(samples.p99)}; an ` +
+    'execution makes three such calls before its send (DescribeInstances, ' +
+    'DescribeInstanceInformation, SendCommand). '
+  );
 }
 
 function busyFinding(result: LatencyResult, context: LatencyContext): string {
   const resolving = result.busy.byPhase.find((p) => p.phase === 'resolving and planning');
   const tracking = result.busy.byPhase.find((p) => p.phase === 'tracking');
-  const quote = (p: typeof resolving): string =>
-    p?.samples
-      ? `p50 ${msValue(p.p50)}, p99 ${msValue(p.p99)} over ${p.samples} samples`
-      : 'no samples';
   return (
     `- **Busy operator.** The tail belongs to the samples taken while a busy execution was ` +
     `resolving and planning (${quote(resolving)}; while it was only being tracked: ` +
@@ -153,13 +178,16 @@ function busyFinding(result: LatencyResult, context: LatencyContext): string {
     'DescribeInstances for 500 instances in each of the 6 account+regions (one such answer took ' +
     `${duration(context.describeProbe.ms)} for ${context.describeProbe.instances} instances when ` +
     'timed alone, in the economy scenario) and the operator creates and marks 60 batches, one ' +
-    'write after another; the small execution’s own DescribeInstances, SendCommand and API ' +
-    `requests queue behind that work. The machine’s cores were ${percent(result.busy.load.machineBusy)} ` +
-    `busy (light: ${percent(result.light.load.machineBusy)}) and a ScriptExecution reconcile ` +
-    `took ${msValue(result.busy.load.reconcileMeanMs)} on average (light: ` +
-    `${msValue(result.light.load.reconcileMeanMs)}). How much of the tail is the emulator’s ` +
-    'and how much the operator’s (every step of an execution also goes to the back of one FIFO ' +
-    'work queue shared with the big execution) would take a real SSM endpoint to separate.'
+    'write after another. ' +
+    emulatorShare(result, 'resolving and planning') +
+    'Outside that phase the busy execution still costs: each poll round reads its 60 commands ' +
+    `(${fixed(result.busy.busyPollsPerSecond, 0)} polls a second on average), when its ` +
+    'invocations change state all 60 batches and the status are written again, and every step ' +
+    'of a small execution goes to the back of the one FIFO work queue it shares with them. The ' +
+    `machine’s cores were ${percent(result.busy.load.machineBusy)} busy (light: ` +
+    `${percent(result.light.load.machineBusy)}) and a ScriptExecution reconcile took ` +
+    `${msValue(result.busy.load.reconcileMeanMs)} on average (light: ` +
+    `${msValue(result.light.load.reconcileMeanMs)}).`
   );
 }
 
@@ -191,7 +219,8 @@ export function latencySection(result: LatencyResult, context: LatencyContext): 
     '',
     'Busy samples by what the busy execution was doing while each ran (resolving and planning: ' +
       'from its create to its first SendCommand; dispatching: to its last SendCommand; tracking: ' +
-      'the rest):',
+      'the rest), beside a one-instance DescribeInstances the benchmark sent straight to the ' +
+      'emulator every 250 ms meanwhile:',
     '',
     phaseTable(result),
     '',

@@ -108,7 +108,18 @@ export function scaleSection(runs: ScaleRun[], baseline: ModuleFootprint[]): str
   ].join('\n');
 }
 
-export function concurrentSection(result: ConcurrentResult, runtime: string): string {
+/** What running through tsx added to the idle operator at scale, if both runtimes ran. */
+export function tsxIdleOverhead(runs: ScaleRun[]): number | undefined {
+  const tsx = runs.find((r) => r.runtime === 'tsx');
+  const compiled = runs.find((r) => r.runtime === 'compiled');
+  return tsx && compiled ? tsx.idle.rss - compiled.idle.rss : undefined;
+}
+
+export function concurrentSection(
+  result: ConcurrentResult,
+  context: { runtime: string; tsxOverhead?: number },
+): string {
+  const { runtime } = context;
   const perExecution = (n: number): string => fixed(n / result.executions, 1);
   const calls = Object.entries(result.calls)
     .sort()
@@ -156,11 +167,11 @@ export function concurrentSection(result: ConcurrentResult, runtime: string): st
       result.footprint.apiByKind.map(([kind, n]) => `\`${kind}\` ${count(n)}`).join(', ') +
       '.',
     '',
-    concurrentFindings(result),
+    concurrentFindings(result, context.tsxOverhead),
   ].join('\n');
 }
 
-function concurrentFindings(result: ConcurrentResult): string {
+function concurrentFindings(result: ConcurrentResult, tsxOverhead?: number): string {
   const lines = [
     `- **Throughput.** About ${fixed(result.executions / (result.ms / 1000), 1)} executions ` +
       `per second end to end, with the operator using ${fixed(result.footprint.cpuSeconds / (result.ms / 1000), 2)} ` +
@@ -177,9 +188,13 @@ function concurrentFindings(result: ConcurrentResult): string {
         'rather than first come, first served. Under a backlog, each execution waits for all of it.',
     );
   lines.push(
-    `- **Memory.** ${mib(result.footprint.memory.peak.heapUsed)} of heap in use at the peak; ` +
-      'the causes found at scale above (the loader, and the heap headroom V8 takes when no ' +
-      'limit is set) apply here too.',
+    `- **Memory.** ${mib(result.footprint.memory.peak.heapUsed)} of heap used at the peak, ` +
+      'which counts garbage not yet collected. This run has no heap-limited twin, so how much ' +
+      'of it is live was not measured here; at scale (above) most of the growth was headroom ' +
+      'V8 takes when no limit is set' +
+      (tsxOverhead === undefined
+        ? '.'
+        : `, and tsx added ${mib(tsxOverhead)} to the idle operator.`),
   );
   return lines.join('\n');
 }

@@ -12,6 +12,7 @@ import {
 } from './report-latency.js';
 import {
   concurrentSection,
+  tsxIdleOverhead,
   OBJECT_BAR_BYTES,
   RSS_BAR_BYTES,
   scaleSection,
@@ -37,7 +38,7 @@ function header(results: BenchResults): string {
       `(${results.date}); the whole run took ${duration(results.durationSeconds * 1000)}. ` +
       'Everything runs on one machine: the local control plane (etcd, kube-apiserver, ' +
       'kube-controller-manager), the AWS emulator (moto with the project’s extension), one ' +
-      'operator process under its shipped RBAC (polling every 200 ms to 1 s, ' +
+      'operator process at a time under its shipped RBAC (polling every 200 ms to 1 s, ' +
       '`PCM_OPS_POLL_MIN_MS=200 PCM_OPS_POLL_MAX_MS=1000`, other settings at their defaults) ' +
       'and the benchmark itself.',
     '',
@@ -136,8 +137,9 @@ function method(results: BenchResults): string {
     `Run \`${results.command}\` from the repository root (\`npm run bench\` runs the same). It ` +
       'starts everything it needs on loopback ports, prints a progress line per step, stops every ' +
       'process it started (also on failure or Ctrl-C) and rewrites this file and the chart. ' +
-      'Figures vary from run to run by a few tens of percent on a shared 2-core machine; the ' +
-      'spread columns show by how much within one run.',
+      'Figures vary from run to run by a few tens of percent on a 2-core machine that also runs ' +
+      'the control plane and the emulator (peak RSS most of all, as it depends on when V8 ' +
+      'collects); the spread columns show by how much within one run.',
   ].join('\n');
 }
 
@@ -153,7 +155,10 @@ export function renderReport(results: BenchResults, options: ReportOptions): str
     economySection(results.economy, options.economyRepetitions),
     floorSection(results.economy, results.floor),
     scaleSection(results.scale, results.baseline),
-    concurrentSection(results.concurrent, options.concurrentRuntime),
+    concurrentSection(results.concurrent, {
+      runtime: options.concurrentRuntime,
+      tsxOverhead: tsxIdleOverhead(results.scale),
+    }),
     consoleSection(),
     method(results),
     '',

@@ -5,6 +5,12 @@
 //
 // --quick takes fewer samples (for trying the benchmark out, not for publishing); --out writes the
 // report somewhere other than docs/.
+//
+// Layout: scenarios/ holds one module per scenario; env.ts, stage.ts and fleet.ts set up the world
+// (control plane and emulator, a namespace with an operator and credentials, seeded instances);
+// footprint.ts, sampler.ts, load.ts, apiserver.ts and aws-calls.ts measure; stats.ts,
+// economy-model.ts and busy-phases.ts are the pure arithmetic (with tests beside them); report*.ts
+// and chart.ts format.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chartSvg } from './chart.js';
@@ -109,6 +115,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => interrupted('SIGINT'));
   process.once('SIGTERM', () => interrupted('SIGTERM'));
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`benchmark failed: ${String(reason)}\n`);
+    void stopAllStarted().finally(() => process.exit(1));
+  });
   progress('starting the local control plane and the AWS emulator');
   let measured: Awaited<ReturnType<typeof measure>>;
   try {

@@ -105,31 +105,42 @@ async function waitCredentialsReady(stage: Stage, expected: number): Promise<voi
   throw new Error(`${stage.namespace}: credentials not Ready after 120 s`);
 }
 
+async function startStageOperator(
+  env: BenchEnv,
+  namespace: string,
+  options: StageOptions,
+): Promise<BenchOperator> {
+  const kubeconfigPath = await operatorKubeconfig(env.plane.kubeconfigPath, namespace);
+  // the kubeconfig holds a ServiceAccount token: it goes once the operator has read it
+  const removeKubeconfig = (): Promise<void> =>
+    rm(path.dirname(kubeconfigPath), { recursive: true, force: true });
+  try {
+    const launch = options.launch ?? startOperator;
+    return await launch({
+      kubeconfigPath,
+      namespace,
+      emulatorEndpoint: env.emulator.endpoint,
+      ambient: await assumeAccount(env.emulator.endpoint, HUB_ACCOUNT, 'pcm-ops-operator'),
+      identity: `bench-${options.name}`,
+      env: { ...BENCH_OPERATOR_ENV, ...options.operatorEnv },
+    });
+  } finally {
+    await removeKubeconfig();
+  }
+}
+
 /** Creates the namespace, starts the operator and waits until every credential is Ready. */
 export async function openStage(env: BenchEnv, options: StageOptions): Promise<Stage> {
   const namespace = `bench-${options.name}-${randomBytes(2).toString('hex')}`;
   countOwnRequest();
   await env.core.createNamespace({ body: { metadata: { name: namespace } } });
-  const kubeconfigPath = await operatorKubeconfig(env.plane.kubeconfigPath, namespace);
-  const launch = options.launch ?? startOperator;
-  const operator = await launch({
-    kubeconfigPath,
-    namespace,
-    emulatorEndpoint: env.emulator.endpoint,
-    ambient: await assumeAccount(env.emulator.endpoint, HUB_ACCOUNT, 'pcm-ops-operator'),
-    identity: `bench-${options.name}`,
-    env: { ...BENCH_OPERATOR_ENV, ...options.operatorEnv },
-  });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
+  const operator = await startStageOperator(env, namespace, options);
+  const logDir = path.dirname(operator.logPath);
+  // After a failure the operator's log stays, to be read; after a normal stop it goes.
+  const forget = onCleanup(`operator ${namespace}`, async () => {
     await operator.stop();
-    if (process.env.PCM_OPS_KEEP_DATA === '1') return;
-    await rm(path.dirname(operator.logPath), { recursive: true, force: true });
-    await rm(path.dirname(kubeconfigPath), { recursive: true, force: true });
-  };
-  const forget = onCleanup(`operator ${namespace}`, stop);
+    process.stderr.write(`operator log of ${namespace} kept in ${logDir}\n`);
+  });
   const stage: Stage = {
     namespace,
     objects: new BenchObjects(namespace, env.admin),
@@ -140,7 +151,11 @@ export async function openStage(env: BenchEnv, options: StageOptions): Promise<S
     },
     stop: async () => {
       forget();
-      await stop();
+      const crashed = !operator.process.isRunning();
+      await operator.stop();
+      if (crashed) process.stderr.write(`operator log of ${namespace} kept in ${logDir}\n`);
+      else if (process.env.PCM_OPS_KEEP_DATA !== '1')
+        await rm(logDir, { recursive: true, force: true });
     },
   };
   await createCredentials(env, stage.objects, options);

@@ -2,6 +2,8 @@
 // invocations run 10 s, started again each time it finishes, and which of its phases each latency
 // sample overlapped.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { assumeAccount, ec2Client } from '../../support/aws.js';
 import type { EmulatorControl } from '../../infra/emulator.js';
 import { sendWindow } from '../aws-calls.js';
 import { accountIds, seedPlacements } from '../fleet.js';
@@ -51,11 +53,16 @@ export function startBusyLoad(stage: Stage): BusyLoad {
       await waitFinished(stage, name, { timeoutMs: 300_000, intervalMs: 500 });
     }
   };
-  const running = loop();
+  let failure: unknown;
+  // a failure ends the loop and is thrown by stop(), never left unhandled
+  const running = loop().catch((error: unknown) => {
+    failure = error;
+  });
   return {
     stop: async () => {
       stopping = true;
       await running;
+      if (failure) throw failure;
       return started;
     },
   };
@@ -87,4 +94,40 @@ export async function busyWindows(
     windows.push({ createdAt: execution.createdAt, firstSend: end.first, lastSend: end.last });
   }
   return windows;
+}
+
+export interface Pulse {
+  stop(): Promise<{ at: number; ms: number }[]>;
+}
+
+/**
+ * Times a one-instance DescribeInstances at the emulator every 250 ms, to show how long the
+ * emulator itself keeps a small call waiting while the busy load runs.
+ */
+export async function startEmulatorPulse(
+  endpoint: string,
+  where: { account: string; region: string; instanceId: string },
+): Promise<Pulse> {
+  const credentials = await assumeAccount(endpoint, where.account);
+  const ec2 = ec2Client(endpoint, { region: where.region, credentials });
+  const filters = [{ Name: 'instance-id', Values: [where.instanceId] }];
+  const samples: { at: number; ms: number }[] = [];
+  let stopping = false;
+  const loop = async (): Promise<void> => {
+    while (!stopping) {
+      const at = Date.now();
+      await ec2.send(new DescribeInstancesCommand({ Filters: filters }));
+      samples.push({ at, ms: Date.now() - at });
+      await sleep(250);
+    }
+  };
+  const running = loop().catch(() => undefined);
+  return {
+    stop: async () => {
+      stopping = true;
+      await running;
+      ec2.destroy();
+      return samples;
+    },
+  };
 }

@@ -5,15 +5,13 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { assumeAccount, ec2Client } from '../../support/aws.js';
 import { progress, type BenchEnv } from '../env.js';
 import { callsByOperation, sendWindow, type CallsByOperation } from '../aws-calls.js';
-import { minimumSends, splitTargets } from '../economy-model.js';
+import { ECONOMY_SIZES, economyCases, type EconomyCase } from '../economy-model.js';
 import { accountIds, seedPlacements, type SeededGroup } from '../fleet.js';
 import { executionManifest, runMs } from '../kube.js';
 import { POLLS } from '../sampler.js';
 import { openStage, type Stage } from '../stage.js';
 import { assertSucceeded, waitFinished } from '../wait.js';
 
-export const ECONOMY_SIZES = [1, 50, 51, 500, 5000];
-export const ECONOMY_PAIRS = [1, 10];
 // Each one-pair case has an account of its own: the emulator's DescribeInstances with a tag filter
 // slows down with every instance in the region (about 17 s at 5,600), which would otherwise
 // charge the 5,000-target case's fleet to the single-target one.
@@ -23,13 +21,6 @@ const TEN_PAIRS = TEN_PAIR_ACCOUNTS.flatMap((account) =>
   ['us-east-1', 'eu-west-1'].map((region) => ({ account, region })),
 );
 export const ECONOMY_LIFECYCLE = { pendingSeconds: 0.5, runningSeconds: 1.5 };
-
-export interface EconomyCase {
-  targets: number;
-  pairs: number;
-  perPair: number[];
-  minimumSends: number;
-}
 
 export interface EconomyRun {
   calls: CallsByOperation;
@@ -59,15 +50,6 @@ function tagOf(c: { targets: number; pairs: number }): string {
 function pairsFor(c: { targets: number; pairs: number }): { account: string; region: string }[] {
   if (c.pairs !== 1) return TEN_PAIRS;
   return [{ account: ONE_PAIR_ACCOUNTS[ECONOMY_SIZES.indexOf(c.targets)]!, region: 'us-east-1' }];
-}
-
-export function economyCases(): EconomyCase[] {
-  return ECONOMY_PAIRS.flatMap((pairs) =>
-    ECONOMY_SIZES.map((targets) => {
-      const perPair = splitTargets(targets, pairs);
-      return { targets, pairs, perPair, minimumSends: minimumSends(perPair) };
-    }),
-  );
 }
 
 async function seedEconomy(env: BenchEnv, cases: EconomyCase[]): Promise<SeededGroup[]> {

@@ -23,6 +23,7 @@ import {
   busyWindows,
   prepareBusyLoad,
   startBusyLoad,
+  startEmulatorPulse,
   waitBusySending,
   type BusyExecution,
 } from './busy-load.js';
@@ -58,40 +59,27 @@ export interface LatencyResult {
     busyExecutionsStarted: number;
     busyPollsPerSecond: number;
     byPhase: PhaseLatency[];
+    /** a one-instance DescribeInstances timed every 250 ms during the busy samples, by phase */
+    emulatorByPhase: PhaseLatency[];
   };
   lifecycle: { pendingSeconds: number; runningSeconds: number };
   awsCalls: AwsCallTime[];
 }
 
-/**
- * The requests the reconciler makes before an execution's SendCommand, in order, as its code has
- * them (reconcilers/script-execution.ts and execution/run.ts): the finalizer; the plan (clear
- * stale batches, create the batch and mark it Planned, the Pending status and its Event); the
- * start (the Running status and its Event); and the batch marked Sending.
- */
-export const REQUESTS_BEFORE_SEND = [
-  'PATCH scriptexecutions',
-  'DELETE executionbatches',
-  'POST executionbatches',
-  'PATCH executionbatches/status',
-  'PATCH scriptexecutions/status',
-  'POST events',
-  'PATCH scriptexecutions/status',
-  'POST events',
-  'PATCH executionbatches/status',
-];
-/** The AWS calls before the send: resolve the instance, check its agent is online. */
-export const AWS_BEFORE_SEND = ['DescribeInstances', 'DescribeInstanceInformation'];
-
 async function sendCount(control: EmulatorControl): Promise<number> {
   return control.callCount({ service: 'ssm', operation: 'SendCommand', account: LATENCY_ACCOUNT });
 }
 
-async function waitSendCount(control: EmulatorControl, wanted: number): Promise<void> {
+async function waitSendCount(
+  stage: Stage,
+  control: EmulatorControl,
+  wanted: number,
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   while ((await sendCount(control)) < wanted) {
+    stage.assertOperatorAlive();
     if (Date.now() > deadline) throw new Error(`no SendCommand within 30 s (${wanted})`);
-    await sleep(5);
+    await sleep(20);
   }
 }
 
@@ -118,7 +106,7 @@ async function measure(
     const at = Date.now();
     const created = await stage.objects.create(manifest);
     createdAt.set(String(created.metadata.uid), { at, createMs: Date.now() - at });
-    await waitSendCount(control, base + i + 1);
+    await waitSendCount(stage, control, base + i + 1);
     await sleep(GAP_MS);
     if ((i + 1) % 50 === 0) progress(`latency (${mode}): ${i + 1}/${count.samples}`);
   }
@@ -149,23 +137,32 @@ async function measureBusy(
   const load = startBusyLoad(stage);
   let run: LatencyRun;
   let polls: number;
+  let pulses: { at: number; ms: number }[];
   let executions: BusyExecution[] = [];
   try {
     await waitBusySending(control);
     const pollsBefore = await stage.operator.metric(POLLS);
+    const pulse = await startEmulatorPulse(env.emulator.endpoint, {
+      account: LATENCY_ACCOUNT,
+      region: REGION,
+      instanceId: options.instanceIds[0]!,
+    });
     run = await measure(env, stage, 'busy', options);
+    pulses = await pulse.stop();
     polls = (await stage.operator.metric(POLLS)) - pollsBefore;
   } finally {
     progress('latency: waiting for the busy execution to finish');
     executions = await load.stop();
   }
+  const windows = await busyWindows(control, executions);
   return {
     ...run,
     busyTargets: BUSY_TARGETS,
     busyInvocationSeconds: BUSY_RUNNING_SECONDS,
     busyExecutionsStarted: executions.length,
     busyPollsPerSecond: polls / run.seconds,
-    byPhase: latencyByPhase(run.samples, await busyWindows(control, executions)),
+    byPhase: latencyByPhase(run.samples, windows),
+    emulatorByPhase: latencyByPhase(pulses, windows),
   };
 }
 

@@ -1,0 +1,173 @@
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { chartSvg } from './chart.js';
+import { economyCases } from './economy-model.js';
+import { chartInput, renderReport } from './report.js';
+import type { BenchResults } from './results.js';
+import type { LatencyRun } from './scenarios/latency.js';
+import type { ScaleRun } from './scenarios/scale.js';
+
+const MIB = 2 ** 20;
+
+function latencyRun(base: number): LatencyRun {
+  return {
+    samples: Array.from({ length: 200 }, (_, i) => ({ at: i * 300, ms: base + i, createMs: 10 })),
+    seconds: 60,
+    requests: [
+      { kind: 'PATCH scriptexecutions/status', perExecution: 5, meanMs: 7 },
+      { kind: 'POST scriptexecutions', perExecution: 1, meanMs: 4 },
+    ],
+    load: { machineBusy: 0.7, operatorCores: 0.4, reconcileMeanMs: 80, reconciles: 1400 },
+  };
+}
+
+function memory(rss: number): ScaleRun['idle'] {
+  return { rss: rss * MIB, heapUsed: 90 * MIB, heapTotal: 120 * MIB, external: 10 * MIB };
+}
+
+function scaleRun(runtime: string, peak: number): ScaleRun {
+  return {
+    runtime,
+    targets: 10_020,
+    ms: 40_000,
+    idle: memory(200),
+    footprint: {
+      memory: { samples: 80, peak: memory(peak), start: memory(200) },
+      cpuSeconds: 10,
+      apiRequests: 1260,
+      apiByKind: [['PATCH executionbatches/status', 960]],
+      ownRequests: 40,
+    },
+    largest: { kind: 'ScriptExecution', name: 'fleet-wide', bytes: 25_828 },
+    executionBytes: 25_828,
+    batches: 240,
+  };
+}
+
+function results(): BenchResults {
+  const run = { polls: 10, ms: 2_300, firstSendMs: 150, lastSendMs: 150 };
+  const calls = { SendCommand: 1, ListCommandInvocations: 10, DescribeInstances: 1 };
+  return {
+    command: 'npx tsx --conditions=source tests/bench/run.ts',
+    date: '2026-11-25T12:00:00.000Z',
+    durationSeconds: 900,
+    machine: {
+      cpu: 'Test CPU',
+      cores: 2,
+      memoryGiB: 8,
+      os: 'Linux 6 x64',
+      node: 'v20.20.2',
+      kubernetes: 'v1.35.4',
+      moto: '5.2.5',
+    },
+    latency: {
+      light: latencyRun(100),
+      busy: {
+        ...latencyRun(300),
+        busyTargets: 3000,
+        busyInvocationSeconds: 10,
+        busyExecutionsStarted: 5,
+        busyPollsPerSecond: 20,
+        byPhase: [
+          { phase: 'resolving and planning', samples: 60, p50: 400, p99: 6000 },
+          { phase: 'dispatching', samples: 0, p50: Number.NaN, p99: Number.NaN },
+          { phase: 'tracking', samples: 140, p50: 300, p99: 900 },
+        ],
+        emulatorByPhase: [
+          { phase: 'resolving and planning', samples: 30, p50: 50, p99: 2000 },
+          { phase: 'dispatching', samples: 0, p50: Number.NaN, p99: Number.NaN },
+          { phase: 'tracking', samples: 70, p50: 10, p99: 40 },
+        ],
+      },
+      lifecycle: { pendingSeconds: 0.1, runningSeconds: 0.2 },
+      awsCalls: [{ operation: 'DescribeInstances', medianMs: 10 }],
+    },
+    economy: {
+      cases: economyCases().map((c) => ({
+        ...c,
+        runs: [{ ...run, calls: { ...calls, SendCommand: c.minimumSends } }],
+      })),
+      lifecycle: { pendingSeconds: 0.5, runningSeconds: 1.5 },
+      fleet: [],
+      describeProbe: { instances: 500, ms: 1_200 },
+    },
+    floor: [
+      { pairs: 1, direct: [{ ms: 5_000, sendMs: 3_000, calls: {}, rounds: 3 }] },
+      { pairs: 10, direct: [{ ms: 4_000, sendMs: 1_000, calls: {}, rounds: 2 }] },
+    ],
+    scale: [
+      scaleRun('tsx', 300),
+      scaleRun('compiled', 310),
+      scaleRun('compiled, --max-old-space-size=128', 200),
+    ],
+    baseline: [
+      { loaded: 'Node.js alone', rss: 40 * MIB, heapUsed: 3 * MIB },
+      { loaded: '+ the AWS SDK clients', rss: 130 * MIB, heapUsed: 17 * MIB },
+    ],
+    concurrent: {
+      executions: 1000,
+      createMs: 8_000,
+      ms: 90_000,
+      firstCompleteMs: 12_000,
+      perExecution: {
+        count: 1000,
+        min: 5_000,
+        p10: 50_000,
+        median: 78_000,
+        p90: 85_000,
+        max: 88_000,
+      },
+      footprint: scaleRun('tsx', 500).footprint,
+      calls: { SendCommand: 1000 },
+    },
+  };
+}
+
+const options = {
+  chartFile: 'benchmarks.svg',
+  latencyGapMs: 50,
+  economyRepetitions: 3,
+  concurrentRuntime: 'through tsx',
+};
+
+describe('renderReport', () => {
+  const report = renderReport(results(), options);
+
+  it('has a section per scenario and the console row', () => {
+    for (const heading of [
+      '## Against the quality bars',
+      '## Latency: apply → first SendCommand',
+      '## API economy: AWS calls per execution',
+      '## Floor: 5,000 targets',
+      '## Scale: 10,020 instances',
+      '## 1,000 concurrent small executions',
+      '## Console',
+    ])
+      expect(report).toContain(heading);
+    expect(report).toContain('not measured yet (no console)');
+  });
+
+  it('judges each bar from the numbers', () => {
+    expect(report).toContain(
+      '| apply → first SendCommand p50 ≤ 100 ms | light 200 ms, busy 400 ms | **missed** |',
+    );
+    expect(report).toContain(
+      'worst SendCommand ratio 1.00, worst invocation-page ratio 1.00 | met |',
+    );
+    expect(report).toContain('compiled, --max-old-space-size=128: 200 MiB (met)');
+  });
+
+  it('names no path of the machine it ran on', () => {
+    expect(report).not.toContain(os.tmpdir());
+    expect(report).not.toContain(os.homedir());
+  });
+});
+
+describe('chartInput', () => {
+  it('gives the chart both latency series and a bar pair per economy case', () => {
+    const input = chartInput(results());
+    expect(input.latency.map((s) => s.label)).toEqual(['light operator', 'busy operator']);
+    expect(input.calls).toHaveLength(10);
+    expect(chartSvg(input)).toContain('</svg>');
+  });
+});
