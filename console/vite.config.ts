@@ -1,5 +1,5 @@
 import { vitePlugin as remix } from '@remix-run/dev';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defaultServerConditions, defineConfig } from 'vite';
 
 // Builds the console pages: build/server/index.js for the Koa server, build/client for browsers.
 export default defineConfig({
@@ -11,5 +11,9 @@ export default defineConfig({
       ignoredRouteFiles: ['**/*.test.*', '**/.*'],
     }),
   ],
+  // The workspace packages export their TypeScript under the `source` condition (the repo's
+  // convention): the pages import the API's zod schemas and constants from there, not from a build.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   build: { sourcemap: false },
 });

@@ -47,7 +47,16 @@ export function Layout({ children }: { children: ReactNode }): ReactElement {
             <NavLink to="/" end>
               Dashboard
             </NavLink>
-            <NavLink to="/aws/executions">AWS executions</NavLink>
+            <span className="nav-section" aria-hidden="true">
+              AWS
+            </span>
+            <NavLink to="/aws/executions" end>
+              Executions
+            </NavLink>
+            <NavLink to="/aws/executions/new">New execution</NavLink>
+            <NavLink to="/aws/instances">Instances</NavLink>
+            <NavLink to="/aws/credentials">Credentials</NavLink>
+            <NavLink to="/aws/scripts">Scripts</NavLink>
           </nav>
           <span className="who">
             {root?.user ? (

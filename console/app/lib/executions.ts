@@ -1,17 +1,7 @@
 // Pure views over ScriptExecution and ExecutionBatch objects for the pages.
-import type { ExecutionBatch, Phase, ScriptExecution } from '@pcm-ops/crds';
+import { PHASES, type ExecutionBatch, type Phase, type ScriptExecution } from '@pcm-ops/crds';
 
-export const PHASE_ORDER: readonly Phase[] = [
-  'Pending',
-  'Resolving',
-  'Suspended',
-  'Running',
-  'Succeeded',
-  'PartiallySucceeded',
-  'Failed',
-  'Cancelled',
-  'TimedOut',
-];
+export const PHASE_ORDER: readonly Phase[] = PHASES;
 const TERMINAL: ReadonlySet<string> = new Set([
   'Succeeded',
   'PartiallySucceeded',
