@@ -6,6 +6,7 @@ import Koa from 'koa';
 import { authRoutes } from './auth.js';
 import { BodyTooLarge, MAX_BODY_BYTES } from './body.js';
 import { securityHeaders } from './headers.js';
+import { operatorRelay } from './operator-relay.js';
 import { consoleError, kubeProxy } from './proxy.js';
 import { remixPages } from './remix.js';
 import { SessionStore } from './session.js';
@@ -25,6 +26,11 @@ export interface ConsoleOptions {
   trustProxy?: boolean;
   heartbeatMs?: number;
   maxBodyBytes?: number;
+  /**
+   * URL of the operator's HTTP API (full script output, instance discovery), for example
+   * http://pcm-ops-operator.pcm-ops:8080; pages that need it say so when it is absent.
+   */
+  operatorUrl?: string;
   /** Output of `remix vite:build` (server/ and client/); defaults to the console's build/. */
   pagesBuildDir?: string;
 }
@@ -49,6 +55,9 @@ export function createConsoleApp(options: ConsoleOptions): Koa {
     server: new URL(options.kubeServer),
     ...(options.caPem ? { caPem: options.caPem } : {}),
   };
+  const operator: KubeTarget | undefined = options.operatorUrl
+    ? { server: new URL(options.operatorUrl) }
+    : undefined;
   const sessions = new SessionStore(options.sessionSecret);
   const app = new Koa({ proxy: options.trustProxy ?? false });
   app.silent = true;
@@ -61,11 +70,13 @@ export function createConsoleApp(options: ConsoleOptions): Koa {
   app.use(securityHeaders());
   app.use(errors());
   app.use(kubeProxy({ target, sessions, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES }));
+  app.use(operatorRelay({ operator, sessions }));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(
     remixPages({
       target,
+      operator,
       sessions,
       buildDir: options.pagesBuildDir ?? fileURLToPath(new URL('../build', import.meta.url)),
     }),

@@ -12,6 +12,8 @@ const Env = z.object({
   /** Set to "false" only for plain-HTTP local runs. */
   SECURE_COOKIES: z.enum(['true', 'false']).default('true'),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /** The operator's HTTP API, for full output and instance discovery. */
+  PCM_OPS_OPERATOR_URL: z.url().optional(),
 });
 
 function kubeTarget(): { kubeServer: string; caPem?: string } {
@@ -40,6 +42,7 @@ const app = createConsoleApp({
   sessionSecret: env.SESSION_SECRET,
   secureCookies: env.SECURE_COOKIES === 'true',
   trustProxy: env.TRUST_PROXY === 'true',
+  ...(env.PCM_OPS_OPERATOR_URL ? { operatorUrl: env.PCM_OPS_OPERATOR_URL } : {}),
 });
 app.on('error', (error: unknown) => console.error('console error', error));
 app.listen(env.PORT, env.HOST, () => {

@@ -20,11 +20,12 @@ import {
 import type { Context, Middleware } from 'koa';
 import { decide, queryProblem } from './allowlist.js';
 import { CONTENT_SECURITY_POLICY } from './headers.js';
+import { operatorGet } from './operator-relay.js';
 import { consoleError } from './proxy.js';
 import { sessionOf, type KubeUser, type SessionStore } from './session.js';
 import { kubeRequest, readAll, type KubeTarget } from './upstream.js';
 
-const API_PREFIXES = ['/k8s/', '/auth/', '/events/', '/healthz'];
+const API_PREFIXES = ['/k8s/', '/operator/', '/auth/', '/events/', '/healthz'];
 const ASSET_PATH = /^\/assets\/[A-Za-z0-9._-]+$/;
 
 export interface KubeAnswer {
@@ -39,10 +40,13 @@ export interface ConsoleLoadContext {
   csrfToken: string | undefined;
   /** One allowlisted request to the API server with the user's own token. */
   kube(method: 'GET' | 'POST', apiPath: string, body?: unknown): Promise<KubeAnswer>;
+  /** One GET to the operator's read API (`/api/v1/...`) with the user's own token. */
+  operator(apiPath: string): Promise<KubeAnswer>;
 }
 
 export interface PagesDeps {
   target: KubeTarget;
+  operator: KubeTarget | undefined;
   sessions: SessionStore;
   /** The `remix vite:build` output directory, holding server/ and client/. */
   buildDir: string;
@@ -88,6 +92,10 @@ function loadContext(ctx: Context, deps: PagesDeps, nonce: string): ConsoleLoadC
     kube: (method, apiPath, body) =>
       session
         ? kubeAnswer(deps.target, session.token, { method, apiPath, body })
+        : Promise.resolve(refusal(401, 'log in first: no valid session cookie')),
+    operator: (apiPath) =>
+      session
+        ? operatorGet(deps.operator, session.token, apiPath)
         : Promise.resolve(refusal(401, 'log in first: no valid session cookie')),
   };
 }

@@ -45,7 +45,7 @@ function script(name: string): Record<string, unknown> {
 
 beforeAll(async () => {
   namespace = await testNamespace('console');
-  port = (await startConsole(300)).port;
+  port = (await startConsole({ heartbeatMs: 300 })).port;
   objects = new Objects(namespace, adminKubeConfig());
   const read = { apiGroups: [GROUP], resources: plurals, verbs: ['get', 'list', 'watch'] };
   const viewerToken = await userToken(namespace, 'viewer', [read]);

@@ -13,15 +13,22 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
+export interface ConsoleTestOptions {
+  heartbeatMs?: number;
+  /** The operator's HTTP API, when the test needs full output or instance discovery. */
+  operatorUrl?: string;
+}
+
 /** Starts the console on a free loopback port for the calling test file. */
-export async function startConsole(heartbeatMs = 15_000): Promise<RunningConsole> {
+export async function startConsole(options: ConsoleTestOptions = {}): Promise<RunningConsole> {
   const cluster = adminKubeConfig().getCurrentCluster()!;
   const app = createConsoleApp({
     kubeServer: inject('kubeServer'),
     caPem: Buffer.from(cluster.caData ?? '', 'base64').toString('utf8'),
     sessionSecret: randomBytes(32).toString('hex'),
     secureCookies: false,
-    heartbeatMs,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    ...(options.operatorUrl ? { operatorUrl: options.operatorUrl } : {}),
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

@@ -124,6 +124,8 @@ export interface RunningOperator {
   readonly process: ManagedProcess;
   readonly logPath: string;
   readonly metricsUrl: string;
+  /** Base URL of its HTTP API (`/api/v1/...`, /healthz, /metrics). */
+  readonly apiUrl: string;
   metrics(): Promise<string>;
   /** Sum of a counter or gauge over all label sets whose labels include `labels`. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
@@ -186,6 +188,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     process: proc,
     logPath,
     metricsUrl,
+    apiUrl: `http://127.0.0.1:${port}`,
     metrics,
     metric: async (name, labels = {}) => sumMetric(await metrics(), name, labels),
     logs: () => readFile(logPath, 'utf8'),
