@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ExecutionBatch } from '@pcm-ops/crds';
+import { REGION_PATTERN, type ExecutionBatch } from '@pcm-ops/crds';
 import type { SessionCache } from '../providers/aws/sessions.js';
-import type { ExecutionProvider, Platform, TargetSelector } from '../providers/types.js';
+import type { ExecutionProvider } from '../providers/types.js';
 import type { ExecutionStore, Lookups } from '../reconcilers/execution/deps.js';
 import type { KubernetesAccess, ResourceAccess } from './access.js';
+import { discover, selectorFrom } from './discovery.js';
 
 export interface ApiDeps {
   access: KubernetesAccess;
@@ -81,19 +82,11 @@ async function output(deps: ApiDeps, namespace: string, name: string, url: URL):
   return { instanceId, commandId, accountId, region, ...found.value };
 }
 
-function selectorFrom(url: URL): TargetSelector {
-  const tags: Record<string, string[]> = {};
-  for (const tag of url.searchParams.getAll('tag')) {
-    const [key = '', values = ''] = tag.split('=');
-    tags[key] = values.split(',').filter(Boolean);
-  }
-  const platforms = url.searchParams.getAll('platform') as Platform[];
-  return {
-    tags: Object.keys(tags).length ? tags : undefined,
-    platforms: platforms.length ? platforms : undefined,
-    states: url.searchParams.getAll('state').length ? url.searchParams.getAll('state') : undefined,
-    onlineOnly: url.searchParams.get('onlineOnly') === 'true',
-  };
+function regionOf(url: URL, defaultRegion: string | undefined): string {
+  const region = url.searchParams.get('region') ?? defaultRegion ?? 'us-east-1';
+  if (!REGION_PATTERN.test(region))
+    throw new HttpError(400, `region "${region}" is not an AWS region code such as eu-west-1`);
+  return region;
 }
 
 /** Instance discovery for the console: what a credential reaches in one region, filtered. */
@@ -106,14 +99,16 @@ async function instances(
   const credential = deps.lookups.credential(namespace, name);
   if (!credential?.status?.accountId)
     throw new HttpError(409, `CloudCredential "${name}" is not Ready`);
-  const region =
-    url.searchParams.get('region') ?? credential.spec.aws?.defaultRegion ?? 'us-east-1';
+  const region = regionOf(url, credential.spec.aws?.defaultRegion);
   const session = await deps.sessions.session(namespace, name);
   if (!session.ok) throw new HttpError(503, session.failure.message);
   const location = { accountId: credential.status.accountId, region, credential: name };
-  const found = await deps.provider.resolve(
+  const selector = selectorFrom(url.searchParams);
+  if (!selector.ok) throw new HttpError(400, selector.message);
+  const found = await discover(
+    deps.provider,
     { ...location, credentials: session.value.credentials },
-    selectorFrom(url),
+    selector.value,
   );
   if (!found.ok) throw new HttpError(found.failure.transient ? 503 : 502, found.failure.message);
   return { ...location, ...found.value };

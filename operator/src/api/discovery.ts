@@ -1,0 +1,105 @@
+// Instance discovery for the console: what one credential reaches in one region, filtered as a
+// target selector would be, each instance with whether its SSM agent is online.
+import { INSTANCE_ID_PATTERN, INSTANCE_STATES, PLATFORMS } from '@pcm-ops/crds';
+import type {
+  ExecutionProvider,
+  Instance,
+  LocationSession,
+  Platform,
+  ResolvedLocation,
+  Result,
+  TargetSelector,
+} from '../providers/types.js';
+
+/** Ids one request may ask about: enough for a preview page, small enough for a URL. */
+export const MAX_INSTANCE_IDS = 200;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+function tagsFrom(params: URLSearchParams): Parsed<Record<string, string[]> | undefined> {
+  const tags: Record<string, string[]> = {};
+  for (const tag of params.getAll('tag')) {
+    const at = tag.indexOf('=');
+    const values = tag
+      .slice(at + 1)
+      .split(',')
+      .filter(Boolean);
+    if (at < 1 || values.length === 0)
+      return { ok: false, message: `tag "${tag}" must read Key=value or Key=value1,value2` };
+    tags[tag.slice(0, at)] = values;
+  }
+  return { ok: true, value: Object.keys(tags).length ? tags : undefined };
+}
+
+function listFrom<T extends string>(
+  params: URLSearchParams,
+  key: string,
+  allowed: readonly T[],
+): Parsed<T[] | undefined> {
+  const values = params.getAll(key).flatMap((value) => value.split(',').filter(Boolean));
+  const wrong = values.find((value) => !(allowed as readonly string[]).includes(value));
+  if (wrong) return { ok: false, message: `${key} must be one of ${allowed.join(', ')}` };
+  return { ok: true, value: values.length ? (values as T[]) : undefined };
+}
+
+function idsFrom(params: URLSearchParams): Parsed<string[] | undefined> {
+  const ids = params.getAll('instanceId').flatMap((value) => value.split(',').filter(Boolean));
+  const wrong = ids.find((id) => !INSTANCE_ID_PATTERN.test(id));
+  if (wrong) return { ok: false, message: `instanceId "${wrong}" is not an instance id` };
+  if (ids.length > MAX_INSTANCE_IDS)
+    return { ok: false, message: `at most ${MAX_INSTANCE_IDS} instanceId values per request` };
+  return { ok: true, value: ids.length ? ids : undefined };
+}
+
+/** The query string of the instances route as a target selector, or why it is not one. */
+export function selectorFrom(params: URLSearchParams): Parsed<TargetSelector> {
+  const parts = {
+    tags: tagsFrom(params),
+    platforms: listFrom<Platform>(params, 'platform', PLATFORMS),
+    states: listFrom(params, 'state', INSTANCE_STATES),
+    instanceIds: idsFrom(params),
+  };
+  const selector: Record<string, unknown> = { onlineOnly: params.get('onlineOnly') === 'true' };
+  for (const [key, part] of Object.entries(parts)) {
+    if (!part.ok) return part;
+    if (part.value) selector[key] = part.value;
+  }
+  return { ok: true, value: selector as unknown as TargetSelector };
+}
+
+export interface DiscoveredInstance extends Instance {
+  online: boolean;
+}
+
+export interface Discovered {
+  instances: DiscoveredInstance[];
+  skipped: ResolvedLocation['skipped'];
+}
+
+/**
+ * Resolves the selector, then learns which of the instances found are online: with onlineOnly the
+ * provider keeps only those, so the answer already says; otherwise one more resolve by their ids
+ * with onlineOnly tells them apart without dropping the offline ones.
+ */
+export async function discover(
+  provider: ExecutionProvider,
+  session: LocationSession,
+  selector: TargetSelector,
+): Promise<Result<Discovered>> {
+  const found = await provider.resolve(session, selector);
+  if (!found.ok) return found;
+  const { instances, skipped } = found.value;
+  if (selector.onlineOnly || instances.length === 0) {
+    return {
+      ok: true,
+      value: { instances: instances.map((i) => ({ ...i, online: true })), skipped },
+    };
+  }
+  const ids = instances.map((instance) => instance.instanceId);
+  const states = [...new Set(instances.map((instance) => instance.state))];
+  const online = await provider.resolve(session, { instanceIds: ids, states, onlineOnly: true });
+  if (!online.ok) return online;
+  const onlineIds = new Set(online.value.instances.map((instance) => instance.instanceId));
+  const marked = instances.map((i) => ({ ...i, online: onlineIds.has(i.instanceId) }));
+  return { ok: true, value: { instances: marked, skipped } };
+}
