@@ -1,0 +1,279 @@
+import type { ScriptExecution } from '@pcm-ops/crds';
+import { describe, expect, it } from 'vitest';
+import {
+  apiErrors,
+  buildExecution,
+  emptyForm,
+  formFromExecution,
+  type ExecutionForm,
+  type FormContext,
+} from './execution-form.js';
+import type { CredentialChoice } from './targets.js';
+
+const A = '111100000000';
+const B = '222200000000';
+const I1 = 'i-0123456789abcdef0';
+const I2 = 'i-00000000000000aa1';
+const I3 = 'i-00000000000000bb2';
+
+const credential = (name: string, accountId: string, ready = true): CredentialChoice => ({
+  name,
+  accountId,
+  ready,
+  reason: ready ? '' : 'not Ready: AccessDenied',
+  defaultRegion: 'eu-west-1',
+  regions: ['eu-west-1'],
+});
+
+const context: FormContext = {
+  namespace: 'ops',
+  credentials: [
+    credential('acct-a', A),
+    credential('acct-b', B),
+    credential('broken', '333300000000', false),
+  ],
+  scripts: [
+    {
+      name: 'patch-check',
+      interpreter: 'bash',
+      parameters: [
+        { name: 'RETRIES', type: 'int', required: true },
+        { name: 'MODE', type: 'enum', values: ['check', 'apply'], default: 'check' },
+        { name: 'TICKET', type: 'string', pattern: 'CHG[0-9]+' },
+        { name: 'TOKEN', type: 'string', sensitive: true },
+      ],
+    },
+  ],
+};
+
+const form = (changes: Partial<ExecutionForm>): ExecutionForm => ({
+  ...emptyForm(),
+  scriptName: 'patch-check',
+  parameters: { RETRIES: '3' },
+  credentials: ['acct-a', 'acct-b'],
+  regions: 'eu-west-1, us-east-1',
+  tags: 'Role=web,db\nEnvironment=prod',
+  ...changes,
+});
+
+describe('buildExecution', () => {
+  it('makes a manifest over tagged instances in every chosen account, with limits and a change reference', () => {
+    const built = buildExecution(
+      form({
+        changeRef: 'CHG0012345',
+        maxConcurrency: '10%',
+        maxErrors: '2',
+        deliverySeconds: '600',
+        platforms: ['Linux'],
+      }),
+      context,
+      true,
+    );
+    expect(built.errors).toEqual([]);
+    expect(built.manifest?.metadata).toEqual({ generateName: 'patch-check-', namespace: 'ops' });
+    expect(built.manifest?.spec).toMatchObject({
+      scriptRef: { name: 'patch-check' },
+      parameters: { RETRIES: '3' },
+      suspend: true,
+      changeRef: 'CHG0012345',
+      rateControl: { maxConcurrency: '10%', maxErrors: 2 },
+      timeouts: { deliverySeconds: 600 },
+    });
+    expect(built.manifest?.spec.targets).toEqual(
+      ['acct-a', 'acct-b'].map((name) => ({
+        credentialRef: { name },
+        regions: ['eu-west-1', 'us-east-1'],
+        tags: { Role: ['web', 'db'], Environment: ['prod'] },
+        filters: { platforms: ['Linux'] },
+        onlineOnly: true,
+      })),
+    );
+  });
+
+  it.each([
+    [{ parameters: { RETRIES: 'three' } }, 'parameters.RETRIES', 'must be a whole number'],
+    [{ parameters: {} }, 'parameters.RETRIES', 'parameter RETRIES is required'],
+    [
+      { parameters: { RETRIES: '1', MODE: 'yolo' } },
+      'parameters.MODE',
+      'must be one of: check, apply',
+    ],
+    [
+      { parameters: { RETRIES: '1', TICKET: 'INC1' } },
+      'parameters.TICKET',
+      'must match the pattern CHG[0-9]+',
+    ],
+    [
+      { secretParameters: { TOKEN: { name: 'vault', key: '' } } },
+      'parameters.TOKEN',
+      'give both the Secret name and the key',
+    ],
+    [
+      { maxConcurrency: '0' },
+      'maxConcurrency',
+      'must be a whole number of at least 1 or a percentage from 1% to 100%, such as 10%',
+    ],
+    [{ deliverySeconds: '5' }, 'deliverySeconds', 'Too small: expected number to be >=30'],
+    [{ changeRef: 'CHG 1' }, 'changeRef', 'must be letters, digits and ._:/#- only'],
+    [{ tags: 'Role' }, 'tags', 'tag 1 "Role" must read Key=value or Key=value1,value2'],
+    [{ credentials: [] }, 'credentials', 'choose at least one credential'],
+    [
+      { regions: 'europe' },
+      'regions',
+      'Invalid string: must match pattern /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$/',
+    ],
+    [{ scriptName: '' }, 'script', 'choose a script'],
+  ])('refuses %j with an error on the field %s', (changes, field, message) => {
+    const built = buildExecution(form(changes), context, false);
+    expect(built.ok).toBe(false);
+    expect(built.errors.filter((e) => e.field === field).map((e) => e.message)).toContain(message);
+  });
+
+  it('turns CSV lines into one target per account and region, through the credential of each account', () => {
+    const csv = `account,region,instanceId\n${A},eu-west-1,${I1}\n${B},us-east-1,${I2}\n${A},eu-west-1,${I3}`;
+    const built = buildExecution(form({ targetMode: 'csv', csv }), context, false);
+    expect(built.errors).toEqual([]);
+    expect(built.manifest?.spec.targets).toEqual([
+      {
+        credentialRef: { name: 'acct-a' },
+        regions: ['eu-west-1'],
+        instanceIds: [I1, I3],
+        onlineOnly: true,
+      },
+      {
+        credentialRef: { name: 'acct-b' },
+        regions: ['us-east-1'],
+        instanceIds: [I2],
+        onlineOnly: true,
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      `${A},eu-west-1,${I1}\n${A},eu-west-9x,${I2}`,
+      'line 2, column 2: region is "eu-west-9x"; expected an AWS region code such as eu-west-1',
+    ],
+    [
+      `999900000000,eu-west-1,${I1}`,
+      'line 1, column 1: no CloudCredential in namespace ops has status.accountId 999900000000; create one for that account or fix the line',
+    ],
+    [
+      `333300000000,eu-west-1,${I1}`,
+      'line 1, column 1: account 333300000000 is reached by CloudCredential broken, which is not Ready: AccessDenied',
+    ],
+    ['', 'paste or upload at least one line: account,region,instanceId'],
+  ])('refuses the CSV %j, naming the line and column', (csv, message) => {
+    const built = buildExecution(form({ targetMode: 'csv', csv }), context, false);
+    expect(built.errors).toEqual([{ field: 'csv', path: 'csv', message }]);
+  });
+
+  it('runs an inline script on instance ids through one credential', () => {
+    const built = buildExecution(
+      form({
+        scriptSource: 'inline',
+        body: 'uptime',
+        targetMode: 'ids',
+        credentials: ['acct-a'],
+        instanceIds: `${I1}\n${I2}`,
+        name: 'one-off',
+      }),
+      context,
+      false,
+    );
+    expect(built.errors).toEqual([]);
+    expect(built.manifest?.metadata).toEqual({ name: 'one-off', namespace: 'ops' });
+    expect(built.manifest?.spec.script).toMatchObject({ interpreter: 'bash', body: 'uptime' });
+    expect(built.manifest?.spec.targets[0]?.instanceIds).toEqual([I1, I2]);
+  });
+});
+
+describe('formFromExecution', () => {
+  const execution = (spec: Partial<ScriptExecution['spec']>): ScriptExecution =>
+    ({
+      apiVersion: 'pcm-ops.io/v1alpha1',
+      kind: 'ScriptExecution',
+      metadata: { name: 'old', namespace: 'ops' },
+      spec: { suspend: false, cancel: false, targets: [], ...spec },
+    }) as ScriptExecution;
+
+  it('round-trips a tag-selected execution through the form', () => {
+    const built = buildExecution(
+      form({ changeRef: 'CHG1', maxErrors: '5%', executionSeconds: '120' }),
+      context,
+      false,
+    );
+    const again = buildExecution(
+      formFromExecution(built.manifest!, context.credentials),
+      context,
+      false,
+    );
+    expect(again.manifest?.spec).toEqual(built.manifest?.spec);
+  });
+
+  it('shows instance-id targets in several accounts as CSV lines', () => {
+    const cloned = formFromExecution(
+      execution({
+        scriptRef: { name: 'patch-check' },
+        targets: [
+          {
+            credentialRef: { name: 'acct-a' },
+            regions: ['eu-west-1'],
+            instanceIds: [I1],
+            onlineOnly: true,
+          },
+          {
+            credentialRef: { name: 'acct-b' },
+            regions: ['us-east-1'],
+            instanceIds: [I2],
+            onlineOnly: true,
+          },
+        ],
+      }),
+      context.credentials,
+    );
+    expect(cloned.targetMode).toBe('csv');
+    expect(cloned.csv).toBe(
+      `account,region,instanceId\n${A},eu-west-1,${I1}\n${B},us-east-1,${I2}`,
+    );
+  });
+
+  it('keeps targets no form mode can show as they were', () => {
+    const targets = [
+      { credentialRef: { name: 'acct-a' }, tags: { Role: ['web'] }, onlineOnly: true },
+      { credentialRef: { name: 'acct-b' }, tags: { Role: ['db'] }, onlineOnly: false },
+    ];
+    const cloned = formFromExecution(
+      execution({ script: { interpreter: 'sh', body: 'id' }, targets }),
+      context.credentials,
+    );
+    expect(cloned).toMatchObject({
+      targetMode: 'cloned',
+      clonedTargets: targets,
+      scriptSource: 'inline',
+      interpreter: 'sh',
+    });
+    expect(buildExecution(cloned, context, false).manifest?.spec.targets).toEqual(targets);
+  });
+});
+
+describe('apiErrors', () => {
+  it('puts each cause of a 422 next to the field it names', () => {
+    const body = {
+      message: 'ScriptExecution.pcm-ops.io "x" is invalid',
+      details: {
+        causes: [
+          { field: 'spec.targets[1].instanceIds[0]', message: 'must be an instance id' },
+          { field: 'metadata.name', message: 'a lowercase RFC 1123 subdomain' },
+        ],
+      },
+    };
+    expect(apiErrors(body, 'csv').map((e) => [e.field, e.path])).toEqual([
+      ['csv', 'spec.targets[1].instanceIds[0]'],
+      ['name', 'metadata.name'],
+    ]);
+    expect(apiErrors({ message: 'forbidden' }, 'tags')).toEqual([
+      { field: 'form', path: '', message: 'forbidden' },
+    ]);
+  });
+});
