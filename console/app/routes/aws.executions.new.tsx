@@ -1,0 +1,791 @@
+// New execution: a script from the library (or inline), its parameters, targets by tags, by
+// instance ids or by a change ticket's CSV, a live preview of what they match, rate control and
+// timeouts; run now or submit suspended for review. `?from={namespace}/{name}` clones an
+// execution, `?script={name}` preselects a script. Nothing is created until every check passes.
+import { json, type LoaderFunctionArgs } from '@remix-run/server-runtime';
+import type { MetaFunction } from '@remix-run/react';
+import { useLoaderData, useNavigate, useRouteLoaderData } from '@remix-run/react';
+import { useEffect, useMemo, useState, type ReactElement, type ReactNode } from 'react';
+import {
+  INSTANCE_STATES,
+  INTERPRETERS,
+  PLATFORMS,
+  type CloudCredential,
+  type Script,
+  type ScriptExecution,
+} from '@pcm-ops/crds';
+import { summarize } from '../lib/discovery.js';
+import {
+  apiErrors,
+  buildExecution,
+  emptyForm,
+  formFromExecution,
+  targetsOf,
+  type ExecutionForm,
+  type FormContext,
+  type FormError,
+  type ScriptChoice,
+  type TargetMode,
+} from '../lib/execution-form.js';
+import { canI, kubeGet, pageNamespace, requireUser, type Permission } from '../lib/kube.server.js';
+import { executionHref, PCM } from '../lib/links.js';
+import { previewPlan, type PreviewPlan } from '../lib/preview.js';
+import { RouteError } from '../lib/route-error.js';
+import { credentialChoice, knownRegions, type CredentialChoice } from '../lib/targets.js';
+import { useDiscovery } from '../lib/use-discovery.js';
+import type { RootData } from '../root.js';
+
+export const meta: MetaFunction = () => [{ title: 'New execution · PCM-Ops' }];
+
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const PREVIEW_DELAY_MS = 500;
+
+interface NewData {
+  namespace: string;
+  scripts: ScriptChoice[];
+  credentials: CredentialChoice[];
+  regions: string[];
+  initial: ExecutionForm;
+  clonedFrom: string | null;
+  create: Permission;
+}
+
+function scriptChoice(script: Script): ScriptChoice {
+  return {
+    name: script.metadata.name ?? '',
+    description: script.spec.description,
+    interpreter: script.spec.interpreter,
+    platforms: script.spec.platforms,
+    parameters: script.spec.parameters ?? [],
+  };
+}
+
+function cloneSource(url: URL): { namespace: string; name: string } | undefined {
+  const [namespace = '', name = ''] = (url.searchParams.get('from') ?? '').split('/');
+  if (!url.searchParams.has('from')) return undefined;
+  if (!NAME.test(namespace) || !NAME.test(name))
+    throw json({ message: '?from= must read {namespace}/{name} of an execution' }, { status: 400 });
+  return { namespace, name };
+}
+
+export async function loader({ context, request }: LoaderFunctionArgs): Promise<NewData> {
+  const user = requireUser(context);
+  const url = new URL(request.url);
+  const from = cloneSource(url);
+  const namespace = from?.namespace ?? pageNamespace(user, url) ?? 'default';
+  const base = `${PCM}/namespaces/${namespace}`;
+  const [scripts, credentials, source, create] = await Promise.all([
+    kubeGet<{ items: Script[] }>(context, `${base}/scripts`),
+    kubeGet<{ items: CloudCredential[] }>(context, `${base}/cloudcredentials`),
+    from ? kubeGet<ScriptExecution>(context, `${base}/scriptexecutions/${from.name}`) : undefined,
+    canI(context, { verb: 'create', resource: 'scriptexecutions', namespace }),
+  ]);
+  const choices = credentials.items
+    .map(credentialChoice)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const initial = source ? formFromExecution(source, choices) : emptyForm();
+  const asked = url.searchParams.get('script');
+  if (!source && asked) initial.scriptName = asked;
+  return {
+    namespace,
+    scripts: scripts.items.map(scriptChoice).sort((a, b) => a.name.localeCompare(b.name)),
+    credentials: choices,
+    regions: knownRegions(choices),
+    initial,
+    clonedFrom: from ? `${from.namespace}/${from.name}` : null,
+    create,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// small pieces
+
+type Update = (changes: Partial<ExecutionForm>) => void;
+
+function FieldErrors({
+  errors,
+  field,
+}: {
+  errors: FormError[];
+  field: string;
+}): ReactElement | null {
+  const mine = errors.filter((e) => e.field === field);
+  if (mine.length === 0) return null;
+  return (
+    <ul className="field-errors" data-error-for={field} role="alert">
+      {mine.map((e, index) => (
+        <li key={index}>
+          {e.path && e.path !== field && e.path !== 'csv' ? <code>{e.path}</code> : null}{' '}
+          {e.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Field(props: {
+  label: string;
+  field: string;
+  errors: FormError[];
+  hint?: string;
+  children: ReactNode;
+}): ReactElement {
+  const invalid = props.errors.some((e) => e.field === props.field);
+  return (
+    <div className={invalid ? 'field invalid' : 'field'} data-field={props.field}>
+      <label>
+        <span className="label">{props.label}</span>
+        {props.children}
+      </label>
+      {props.hint ? <span className="hint">{props.hint}</span> : null}
+      <FieldErrors errors={props.errors} field={props.field} />
+    </div>
+  );
+}
+
+function toggle(list: readonly string[], value: string, on: boolean): string[] {
+  return on ? [...new Set([...list, value])] : list.filter((item) => item !== value);
+}
+
+function Checks(props: {
+  name: string;
+  options: readonly string[];
+  chosen: readonly string[];
+  onChange: (chosen: string[]) => void;
+}): ReactElement {
+  return (
+    <span className="checks">
+      {props.options.map((option) => (
+        <label key={option} className="check">
+          <input
+            type="checkbox"
+            name={props.name}
+            value={option}
+            checked={props.chosen.includes(option)}
+            onChange={(event) => props.onChange(toggle(props.chosen, option, event.target.checked))}
+          />
+          {option}
+        </label>
+      ))}
+    </span>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// sections
+
+function ScriptSection(props: {
+  data: NewData;
+  form: ExecutionForm;
+  update: Update;
+  errors: FormError[];
+}): ReactElement {
+  const { form, update, data, errors } = props;
+  const chosen = data.scripts.find((s) => s.name === form.scriptName);
+  return (
+    <fieldset>
+      <legend>Script</legend>
+      <div className="radios">
+        {(['library', 'inline'] as const).map((source) => (
+          <label key={source} className="check">
+            <input
+              type="radio"
+              name="scriptSource"
+              value={source}
+              checked={form.scriptSource === source}
+              onChange={() => update({ scriptSource: source })}
+            />
+            {source === 'library' ? 'From the library' : 'Inline'}
+          </label>
+        ))}
+      </div>
+      {form.scriptSource === 'library' ? (
+        <Field label="Script" field="script" errors={errors} hint={chosen?.description}>
+          <select
+            id="script"
+            value={form.scriptName}
+            onChange={(e) => update({ scriptName: e.target.value, parameters: {} })}
+          >
+            <option value="">Choose a script…</option>
+            {data.scripts.map((s) => (
+              <option key={s.name} value={s.name}>
+                {s.name} ({s.interpreter})
+              </option>
+            ))}
+          </select>
+        </Field>
+      ) : (
+        <>
+          <Field label="Interpreter" field="interpreter" errors={errors}>
+            <select
+              id="interpreter"
+              value={form.interpreter}
+              onChange={(e) =>
+                update({ interpreter: e.target.value as ExecutionForm['interpreter'] })
+              }
+            >
+              {INTERPRETERS.map((i) => (
+                <option key={i}>{i}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Script body" field="script" errors={errors}>
+            <textarea
+              id="body"
+              className="code"
+              rows={6}
+              value={form.body}
+              onChange={(e) => update({ body: e.target.value })}
+              spellCheck={false}
+            />
+          </Field>
+        </>
+      )}
+    </fieldset>
+  );
+}
+
+type Declaration = ScriptChoice['parameters'][number];
+
+function ParameterInput(props: {
+  declaration: Declaration;
+  form: ExecutionForm;
+  update: Update;
+}): ReactElement {
+  const { declaration: d, form, update } = props;
+  const set = (value: string): void =>
+    update({ parameters: { ...form.parameters, [d.name]: value } });
+  const value = form.parameters[d.name] ?? '';
+  const choices =
+    d.type === 'bool' ? ['true', 'false'] : d.type === 'enum' ? (d.values ?? []) : undefined;
+  if (choices) {
+    return (
+      <select id={`param-${d.name}`} value={value} onChange={(e) => set(e.target.value)}>
+        <option value="">{d.default === undefined ? '—' : `default: ${d.default}`}</option>
+        {choices.map((c) => (
+          <option key={c}>{c}</option>
+        ))}
+      </select>
+    );
+  }
+  return (
+    <input
+      id={`param-${d.name}`}
+      value={value}
+      placeholder={d.default === undefined ? '' : `default: ${d.default}`}
+      onChange={(e) => set(e.target.value)}
+    />
+  );
+}
+
+function SecretInput(props: {
+  declaration: Declaration;
+  form: ExecutionForm;
+  update: Update;
+}): ReactElement {
+  const { declaration: d, form, update } = props;
+  const ref = form.secretParameters[d.name] ?? { name: '', key: '' };
+  const set = (changes: Partial<typeof ref>): void =>
+    update({ secretParameters: { ...form.secretParameters, [d.name]: { ...ref, ...changes } } });
+  return (
+    <span className="secret-ref">
+      <input
+        aria-label={`${d.name} Secret name`}
+        placeholder="Secret name"
+        value={ref.name}
+        onChange={(e) => set({ name: e.target.value })}
+      />
+      <input
+        aria-label={`${d.name} Secret key`}
+        placeholder="key"
+        value={ref.key}
+        onChange={(e) => set({ key: e.target.value })}
+      />
+    </span>
+  );
+}
+
+function describeDeclaration(d: Declaration): string {
+  const parts = [d.type ?? 'string', d.required ? 'required' : 'optional'];
+  if (d.pattern) parts.push(`pattern ${d.pattern}`);
+  if (d.sensitive) parts.push('sensitive: read from a Secret');
+  return [parts.join(', '), d.description].filter(Boolean).join(' — ');
+}
+
+function ParametersSection(props: {
+  data: NewData;
+  form: ExecutionForm;
+  update: Update;
+  errors: FormError[];
+}): ReactElement | null {
+  const { form, data, errors } = props;
+  if (form.scriptSource !== 'library') return null;
+  const script = data.scripts.find((s) => s.name === form.scriptName);
+  if (!script || script.parameters.length === 0) return null;
+  return (
+    <fieldset>
+      <legend>Parameters</legend>
+      {script.parameters.map((d) => (
+        <Field
+          key={d.name}
+          label={d.name}
+          field={`parameters.${d.name}`}
+          errors={errors}
+          hint={describeDeclaration(d)}
+        >
+          {d.sensitive ? (
+            <SecretInput declaration={d} form={form} update={props.update} />
+          ) : (
+            <ParameterInput declaration={d} form={form} update={props.update} />
+          )}
+        </Field>
+      ))}
+      <FieldErrors errors={errors} field="parameters" />
+    </fieldset>
+  );
+}
+
+const MODES: { mode: TargetMode; label: string }[] = [
+  { mode: 'tags', label: 'By tags and filters' },
+  { mode: 'ids', label: 'By instance ids' },
+  { mode: 'csv', label: 'From a CSV (account,region,instanceId)' },
+];
+
+function CredentialChecks(props: {
+  data: NewData;
+  form: ExecutionForm;
+  update: Update;
+  errors: FormError[];
+}): ReactElement {
+  const { form, update } = props;
+  return (
+    <Field label="Credentials" field="credentials" errors={props.errors}>
+      <span className="checks">
+        {props.data.credentials.map((c) => (
+          <label key={c.name} className="check" title={c.reason}>
+            <input
+              type="checkbox"
+              name="credential"
+              value={c.name}
+              disabled={!c.ready}
+              checked={form.credentials.includes(c.name)}
+              onChange={(e) =>
+                update({ credentials: toggle(form.credentials, c.name, e.target.checked) })
+              }
+            />
+            {c.ready ? `${c.name} (${c.accountId})` : `${c.name} — ${c.reason}`}
+          </label>
+        ))}
+      </span>
+    </Field>
+  );
+}
+
+function readFile(file: File | undefined, update: Update): void {
+  if (file) void file.text().then((csv) => update({ csv }));
+}
+
+function SelectorFields(props: {
+  data: NewData;
+  form: ExecutionForm;
+  update: Update;
+  errors: FormError[];
+}): ReactElement {
+  const { form, update, errors } = props;
+  if (form.targetMode === 'csv') {
+    return (
+      <Field
+        label="Targets CSV"
+        field="csv"
+        errors={errors}
+        hint="account,region,instanceId — one instance a line, a header row optional; each account goes through the credential whose status.accountId matches"
+      >
+        <textarea
+          id="csv"
+          className="code"
+          rows={6}
+          value={form.csv}
+          onChange={(e) => update({ csv: e.target.value })}
+          spellCheck={false}
+        />
+        <input
+          type="file"
+          accept=".csv,text/csv,text/plain"
+          aria-label="Upload CSV"
+          onChange={(e) => readFile(e.target.files?.[0], update)}
+        />
+      </Field>
+    );
+  }
+  if (form.targetMode === 'cloned') {
+    return (
+      <div className="field">
+        <span className="label">Targets of the cloned execution</span>
+        <pre className="code">{JSON.stringify(form.clonedTargets, null, 2)}</pre>
+      </div>
+    );
+  }
+  return (
+    <>
+      <CredentialChecks {...props} />
+      <Field
+        label="Regions"
+        field="regions"
+        errors={errors}
+        hint={`comma separated; empty: each credential's default region. Known: ${props.data.regions.join(', ')}`}
+      >
+        <input
+          id="regions"
+          value={form.regions}
+          onChange={(e) => update({ regions: e.target.value })}
+        />
+      </Field>
+      {form.targetMode === 'ids' ? (
+        <Field
+          label="Instance ids"
+          field="instanceIds"
+          errors={errors}
+          hint="one per line or comma separated"
+        >
+          <textarea
+            id="instanceIds"
+            className="code"
+            rows={4}
+            value={form.instanceIds}
+            onChange={(e) => update({ instanceIds: e.target.value })}
+          />
+        </Field>
+      ) : (
+        <>
+          <Field
+            label="Tags"
+            field="tags"
+            errors={errors}
+            hint="Key=value1,value2 — one tag a line; an instance must carry all"
+          >
+            <textarea
+              id="tags"
+              className="code"
+              rows={3}
+              value={form.tags}
+              onChange={(e) => update({ tags: e.target.value })}
+            />
+          </Field>
+          <div className="field">
+            <span className="label">Platforms and states</span>
+            <Checks
+              name="platform"
+              options={PLATFORMS}
+              chosen={form.platforms}
+              onChange={(platforms) => update({ platforms })}
+            />
+            <Checks
+              name="state"
+              options={INSTANCE_STATES}
+              chosen={form.states}
+              onChange={(states) => update({ states })}
+            />
+          </div>
+        </>
+      )}
+    </>
+  );
+}
+
+function TargetsSection(props: {
+  data: NewData;
+  form: ExecutionForm;
+  update: Update;
+  errors: FormError[];
+}): ReactElement {
+  const { form, update } = props;
+  const modes =
+    form.targetMode === 'cloned'
+      ? [...MODES, { mode: 'cloned' as const, label: 'As cloned' }]
+      : MODES;
+  return (
+    <fieldset>
+      <legend>Targets</legend>
+      <div className="radios">
+        {modes.map(({ mode, label }) => (
+          <label key={mode} className="check">
+            <input
+              type="radio"
+              name="targetMode"
+              value={mode}
+              checked={form.targetMode === mode}
+              onChange={() => update({ targetMode: mode })}
+            />
+            {label}
+          </label>
+        ))}
+      </div>
+      <SelectorFields {...props} />
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={form.onlineOnly}
+          onChange={(e) => update({ onlineOnly: e.target.checked })}
+        />
+        Only instances whose SSM agent is online (the rest are recorded as skipped)
+      </label>
+      <FieldErrors errors={props.errors} field="targets" />
+    </fieldset>
+  );
+}
+
+function skippedText(skipped: Record<string, number>): string {
+  return Object.entries(skipped)
+    .map(([reason, count]) => `${count} ${reason}`)
+    .join(', ');
+}
+
+function Preview({ plan }: { plan: PreviewPlan | undefined }): ReactElement {
+  const discovery = useDiscovery(plan?.queries ?? []);
+  if (!plan) return <p className="muted">The preview appears once the targets are complete.</p>;
+  const summary = summarize(discovery.answers);
+  const loading = discovery.pending.size > 0;
+  return (
+    <section className="preview" aria-label="Preview" aria-busy={loading}>
+      <p data-preview-total>
+        {loading ? 'Resolving targets… ' : ''}
+        <strong>{summary.matched}</strong> instances match
+        {summary.skipped ? `, ${summary.skipped} would be skipped` : ''}
+        {summary.errors ? `, ${summary.errors} places could not be asked` : ''}
+      </p>
+      {plan.problems.map((problem) => (
+        <p key={problem} className="problem">
+          {problem}
+        </p>
+      ))}
+      {summary.places.length ? (
+        <table className="grid compact" aria-label="Matched per account and region">
+          <thead>
+            <tr>
+              <th>Account</th>
+              <th>Region</th>
+              <th>Credential</th>
+              <th>Matched</th>
+              <th>Online</th>
+              <th>Skipped</th>
+              <th>Problem</th>
+            </tr>
+          </thead>
+          <tbody>
+            {summary.places.map((p) => (
+              <tr key={`${p.accountId}/${p.region}`} data-place={`${p.accountId}/${p.region}`}>
+                <td>{p.accountId}</td>
+                <td>{p.region}</td>
+                <td>{p.credentials.join(', ')}</td>
+                <td data-matched>{p.matched}</td>
+                <td>{p.online}</td>
+                <td>{skippedText(p.skipped)}</td>
+                <td className="problem">{p.errors.join('; ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
+
+function LimitsSection(props: {
+  form: ExecutionForm;
+  update: Update;
+  errors: FormError[];
+}): ReactElement {
+  const { form, update, errors } = props;
+  const input = (
+    field: keyof ExecutionForm & string,
+    label: string,
+    hint: string,
+  ): ReactElement => (
+    <Field label={label} field={field} errors={errors} hint={hint}>
+      <input
+        id={field}
+        value={String(form[field])}
+        onChange={(e) => update({ [field]: e.target.value })}
+      />
+    </Field>
+  );
+  return (
+    <fieldset className="limits">
+      <legend>Rate control and timeouts</legend>
+      {input(
+        'maxConcurrency',
+        'Max concurrency',
+        'targets at once across all accounts: a number or a percentage such as 10%',
+      )}
+      {input(
+        'maxErrors',
+        'Max errors',
+        'errors after which no new targets start: a number or a percentage',
+      )}
+      {input(
+        'deliverySeconds',
+        'Delivery timeout (s)',
+        '30 to 2,592,000: an instance must start the command by then',
+      )}
+      {input(
+        'executionSeconds',
+        'Execution timeout (s)',
+        'how long the script may run on an instance',
+      )}
+      {input(
+        'activeDeadlineSeconds',
+        'Deadline for the whole run (s)',
+        'then the execution is cancelled and TimedOut',
+      )}
+    </fieldset>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// the page
+
+async function createExecution(
+  namespace: string,
+  manifest: ScriptExecution,
+  csrfToken: string,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`/k8s${PCM}/namespaces/${namespace}/scriptexecutions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+    body: JSON.stringify(manifest),
+  });
+  return { status: response.status, body: (await response.json().catch(() => ({}))) as unknown };
+}
+
+function usePreviewPlan(
+  form: ExecutionForm,
+  context: FormContext,
+  script: ScriptChoice | undefined,
+): PreviewPlan | undefined {
+  const targets = targetsOf(form, context);
+  const key = targets.ok ? JSON.stringify([targets.targets, script?.platforms]) : '';
+  const [plan, setPlan] = useState<PreviewPlan | undefined>(undefined);
+  useEffect(() => {
+    if (!key) return setPlan(undefined);
+    const [chosen, platforms] = JSON.parse(key) as [
+      Parameters<typeof previewPlan>[1],
+      string[] | undefined,
+    ];
+    const timer = setTimeout(
+      () => setPlan(previewPlan(context.namespace, chosen, context.credentials, platforms)),
+      PREVIEW_DELAY_MS,
+    );
+    return () => clearTimeout(timer);
+  }, [key, context.namespace, context.credentials]);
+  return plan;
+}
+
+export default function NewExecution(): ReactElement {
+  const data = useLoaderData<NewData>();
+  const root = useRouteLoaderData<RootData>('root');
+  const navigate = useNavigate();
+  const [form, setForm] = useState<ExecutionForm>(data.initial);
+  const [errors, setErrors] = useState<FormError[]>([]);
+  const [busy, setBusy] = useState(false);
+  const context = useMemo<FormContext>(
+    () => ({ namespace: data.namespace, credentials: data.credentials, scripts: data.scripts }),
+    [data],
+  );
+  const script = data.scripts.find((s) => s.name === form.scriptName);
+  const plan = usePreviewPlan(form, context, form.scriptSource === 'library' ? script : undefined);
+  const update: Update = (changes) => setForm((previous) => ({ ...previous, ...changes }));
+
+  const submit = async (suspend: boolean): Promise<void> => {
+    const built = buildExecution(form, context, suspend);
+    setErrors(built.errors);
+    if (!built.ok) return;
+    setBusy(true);
+    const created = await createExecution(data.namespace, built.manifest, root?.csrfToken ?? '');
+    setBusy(false);
+    if (created.status !== 201) return setErrors(apiErrors(created.body, form.targetMode));
+    const name = (created.body as ScriptExecution).metadata.name ?? '';
+    navigate(executionHref(data.namespace, name));
+  };
+  const blocked = data.create.allowed ? '' : data.create.reason;
+  return (
+    <>
+      <h1>
+        New execution <small>namespace {data.namespace}</small>
+        {data.clonedFrom ? <small data-cloned-from>cloned from {data.clonedFrom}</small> : null}
+      </h1>
+      <form className="execution-form" onSubmit={(e) => e.preventDefault()} noValidate>
+        {errors.length ? (
+          <p className="problem" role="alert" data-error-count={errors.length}>
+            {errors.length === 1
+              ? 'One field needs attention.'
+              : `${errors.length} fields need attention.`}{' '}
+            Nothing was created.
+          </p>
+        ) : null}
+        <FieldErrors errors={errors} field="form" />
+        <ScriptSection data={data} form={form} update={update} errors={errors} />
+        <ParametersSection data={data} form={form} update={update} errors={errors} />
+        <TargetsSection data={data} form={form} update={update} errors={errors} />
+        <fieldset>
+          <legend>Preview</legend>
+          <Preview plan={plan} />
+        </fieldset>
+        <fieldset>
+          <legend>Run</legend>
+          <Field
+            label="Name"
+            field="name"
+            errors={errors}
+            hint="empty: a generated name after the script"
+          >
+            <input id="name" value={form.name} onChange={(e) => update({ name: e.target.value })} />
+          </Field>
+          <Field
+            label="Change reference"
+            field="changeRef"
+            errors={errors}
+            hint="the change ticket this run belongs to, e.g. CHG0012345 (spec.changeRef)"
+          >
+            <input
+              id="changeRef"
+              value={form.changeRef}
+              onChange={(e) => update({ changeRef: e.target.value })}
+            />
+          </Field>
+        </fieldset>
+        <LimitsSection form={form} update={update} errors={errors} />
+        <div className="form-actions">
+          <button
+            type="button"
+            className="primary"
+            disabled={busy || blocked !== ''}
+            title={blocked}
+            onClick={() => void submit(false)}
+          >
+            Run now
+          </button>
+          <button
+            type="button"
+            disabled={busy || blocked !== ''}
+            title={blocked}
+            onClick={() => void submit(true)}
+          >
+            Submit suspended
+          </button>
+          {blocked ? (
+            <span className="reason">{blocked}</span>
+          ) : (
+            <span className="hint">
+              Suspended: the targets are resolved and shown, nothing is sent until someone resumes
+              it.
+            </span>
+          )}
+        </div>
+      </form>
+    </>
+  );
+}
+
+export function ErrorBoundary(): ReactElement {
+  return <RouteError />;
+}
