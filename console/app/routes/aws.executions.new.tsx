@@ -687,6 +687,8 @@ export default function NewExecution(): ReactElement {
   const [form, setForm] = useState<ExecutionForm>(data.initial);
   const [errors, setErrors] = useState<FormError[]>([]);
   const [busy, setBusy] = useState(false);
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const context = useMemo<FormContext>(
     () => ({ namespace: data.namespace, credentials: data.credentials, scripts: data.scripts }),
     [data],
@@ -713,7 +715,12 @@ export default function NewExecution(): ReactElement {
         New execution <small>namespace {data.namespace}</small>
         {data.clonedFrom ? <small data-cloned-from>cloned from {data.clonedFrom}</small> : null}
       </h1>
-      <form className="execution-form" onSubmit={(e) => e.preventDefault()} noValidate>
+      <form
+        className="execution-form"
+        onSubmit={(e) => e.preventDefault()}
+        noValidate
+        data-hydrated={hydrated ? '' : undefined}
+      >
         {errors.length ? (
           <p className="problem" role="alert" data-error-count={errors.length}>
             {errors.length === 1

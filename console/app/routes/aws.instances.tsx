@@ -4,7 +4,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
 import type { MetaFunction } from '@remix-run/react';
 import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
-import type { ReactElement } from 'react';
+import { useEffect, useState, type ReactElement } from 'react';
 import { INSTANCE_STATES, PLATFORMS, type CloudCredential } from '@pcm-ops/crds';
 import {
   answerMessage,
@@ -80,9 +80,16 @@ function Check(props: {
 
 function Filters({ data }: { data: InstancesData }): ReactElement {
   const { filters } = data;
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const tagProblem = data.plan.problems.find((p) => p.field === 'tag');
   return (
-    <Form method="get" className="filter-form" aria-label="Filters">
+    <Form
+      method="get"
+      className="filter-form"
+      aria-label="Filters"
+      data-hydrated={hydrated ? '' : undefined}
+    >
       <input type="hidden" name="namespace" value={data.namespace} />
       <fieldset>
         <legend>Credentials</legend>
