@@ -147,6 +147,18 @@ describe('instances page', () => {
       .toBe(dbIds.length);
     await expect(page.locator('input[name=tag] >> nth=0').inputValue()).resolves.toBe('Role=db');
   });
+
+  it('shows an operator refusal in the row of the region it concerns, the others still listed', async () => {
+    await page.goto(`${origin}/aws/instances?credential=acct-${A}&region=eu-west-1&region=mars-1`);
+    await expect
+      .poll(() => page.locator(`tr[data-place="acct-${A}/mars-1"] [data-result]`).textContent(), {
+        timeout: 60_000,
+      })
+      .toBe('region "mars-1" is not an AWS region code such as eu-west-1');
+    await expect
+      .poll(() => page.locator('tr[data-instance]').count(), { timeout: 60_000 })
+      .toBe(fleet.group(A, 'eu-west-1').instanceIds.length + dbIds.length);
+  });
 });
 
 describe('new execution', () => {
@@ -315,6 +327,27 @@ describe('new execution', () => {
     await expect
       .poll(() => page.locator('[data-preview-total] strong').textContent(), { timeout: 60_000 })
       .toBe(String(expectedMatches(A, 'eu-west-1') + expectedMatches(B, 'eu-west-1')));
+  });
+
+  it('disables Run and Submit, with the reason, for a user RBAC does not let create executions', async () => {
+    const read = {
+      apiGroups: [GROUP],
+      resources: KINDS.map((k) => k.plural),
+      verbs: ['get', 'list'],
+    };
+    const viewer = await loggedInPage(
+      browser,
+      origin,
+      await userToken(h.namespace, 'run-viewer', [read]),
+    );
+    await viewer.goto(newUrl());
+    await viewer.waitForSelector('form[data-hydrated]');
+    for (const label of ['Run now', 'Submit suspended'])
+      expect(await viewer.getByRole('button', { name: label }).isDisabled()).toBe(true);
+    await expect(viewer.locator('.form-actions .reason').textContent()).resolves.toMatch(
+      /RBAC does not let you create scriptexecutions/,
+    );
+    await viewer.context().close();
   });
 
   it('takes light and dark screenshots of the instances page and the new-execution form', async () => {
