@@ -221,7 +221,7 @@ describe('new execution', () => {
     expect(await executionNames()).toEqual([]);
   });
 
-  it('runs on the instances a CSV lists and shows the grid reach Succeeded without reloading', async () => {
+  it('runs on the instances an uploaded CSV lists and shows the grid reach Succeeded without reloading', async () => {
     await openForm();
     await page.fill('#param-RETRIES', '2');
     await page.check('input[name=targetMode][value=csv]');
@@ -230,10 +230,13 @@ describe('new execution', () => {
       [B, 'us-east-1', fleet.group(B, 'us-east-1').linuxInstanceIds[0]!],
       [B, 'us-east-1', fleet.group(B, 'us-east-1').linuxInstanceIds[2]!],
     ];
-    await page.fill(
-      '#csv',
-      ['account,region,instanceId', ...listed.map((l) => l.join(','))].join('\n'),
-    );
+    const ticket = ['account,region,instanceId', ...listed.map((l) => l.join(','))].join('\r\n');
+    await page.setInputFiles('input[type=file]', {
+      name: 'CHG0012345-targets.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(ticket),
+    });
+    await expect.poll(() => page.locator('#csv').inputValue()).toBe(ticket.replace(/\r\n/g, '\n'));
     await expect
       .poll(() => page.locator(`tr[data-place="${B}/us-east-1"] [data-matched]`).textContent(), {
         timeout: 60_000,
