@@ -24,7 +24,7 @@ export function CodeEditor(props: Props): ReactElement {
     void import('./codemirror.client.js').then(({ mountEditor }) => {
       if (cancelled || !host.current) return;
       editor.current = mountEditor({
-        parent: host.current,
+        host: host.current,
         doc: initial.current.value,
         interpreter: initial.current.interpreter,
         label: 'Script body',

@@ -1,5 +1,6 @@
-// CodeMirror 6 for script bodies, loaded in the browser only. Its styles go through constructed
-// stylesheets, which the console's Content-Security-Policy (no inline styles) allows.
+// CodeMirror 6 for script bodies, loaded in the browser only. It lives in a shadow root: there
+// CodeMirror's styles go into a constructed stylesheet, which the console's Content-Security-Policy
+// (no inline styles) allows, where in the document itself they would be an inline <style>.
 import { Compartment, EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { StreamLanguage } from '@codemirror/language';
@@ -13,24 +14,53 @@ export interface MountedEditor {
   destroy(): void;
 }
 
+const MONO = 'ui-monospace, SFMono-Regular, Menlo, monospace';
+
+/** Colours from the page's custom properties, which reach into the shadow root. */
+const consoleTheme = EditorView.theme({
+  '&': { minHeight: '200px', backgroundColor: 'var(--bg)', color: 'var(--fg)', fontSize: '13px' },
+  '.cm-content': { fontFamily: MONO, caretColor: 'var(--fg)' },
+  '.cm-gutters': {
+    backgroundColor: 'var(--panel)',
+    color: 'var(--muted)',
+    borderRight: '1px solid var(--line)',
+  },
+  '.cm-activeLine, .cm-activeLineGutter': {
+    backgroundColor: 'color-mix(in srgb, var(--accent) 10%, transparent)',
+  },
+  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': {
+    backgroundColor: 'color-mix(in srgb, var(--accent) 25%, transparent)',
+  },
+});
+
 function languageFor(interpreter: Interpreter): StreamLanguage<unknown> {
   return StreamLanguage.define(interpreter === 'powershell' ? powerShell : shell);
 }
 
+function shadowHost(host: HTMLElement): { root: ShadowRoot; parent: HTMLElement } {
+  const root = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+  const parent = document.createElement('div');
+  root.replaceChildren(parent);
+  return { root, parent };
+}
+
 export function mountEditor(options: {
-  parent: HTMLElement;
+  host: HTMLElement;
   doc: string;
   interpreter: Interpreter;
   label: string;
   onChange: (doc: string) => void;
 }): MountedEditor {
   const language = new Compartment();
+  const { root, parent } = shadowHost(options.host);
   const view = new EditorView({
-    parent: options.parent,
+    root,
+    parent,
     state: EditorState.create({
       doc: options.doc,
       extensions: [
         basicSetup,
+        consoleTheme,
         language.of(languageFor(options.interpreter)),
         EditorView.lineWrapping,
         EditorView.contentAttributes.of({ 'aria-label': options.label, 'data-editor': 'body' }),

@@ -1,5 +1,5 @@
 // Form controls that show their error right beside them, named and announced.
-import type { ChangeEvent, ReactElement, ReactNode } from 'react';
+import { useEffect, useState, type ChangeEvent, type ReactElement, type ReactNode } from 'react';
 import type { FormErrors } from './form-errors.js';
 
 export function FieldError({
@@ -115,20 +115,26 @@ export function FormProblem({ errors }: { errors: FormErrors }): ReactElement | 
   );
 }
 
-/** The submit button, disabled with the reason when the user may not, and a note on errors. */
+/**
+ * The submit button, disabled with the reason when the user may not, and a note on errors. It
+ * stays disabled until the page is hydrated: a form sent by the browser itself would put its
+ * values (access keys included) into a URL.
+ */
 export function SubmitBar(props: {
   label: string;
   busy: boolean;
   blocker: string;
   errors: FormErrors;
 }): ReactElement {
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const fieldErrors = Object.keys(props.errors).some((field) => field !== 'form');
   return (
-    <div className="actions">
+    <div className="actions" data-hydrated={hydrated ? 'true' : undefined}>
       <button
         type="submit"
         className="primary"
-        disabled={props.busy || props.blocker !== ''}
+        disabled={!hydrated || props.busy || props.blocker !== ''}
         title={props.blocker}
       >
         {props.label}
