@@ -3,7 +3,8 @@
 // (no inline styles) allows, where in the document itself they would be an inline <style>.
 import { Compartment, EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
-import { StreamLanguage } from '@codemirror/language';
+import { HighlightStyle, StreamLanguage, syntaxHighlighting } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { powerShell } from '@codemirror/legacy-modes/mode/powershell';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
 import { basicSetup } from 'codemirror';
@@ -33,6 +34,27 @@ const consoleTheme = EditorView.theme({
   },
 });
 
+/** Token colours from the same properties, readable in light and dark mode alike. */
+const consoleHighlight = HighlightStyle.define([
+  { tag: [tags.keyword, tags.controlKeyword, tags.operatorKeyword], color: 'var(--accent)' },
+  { tag: [tags.string, tags.special(tags.string)], color: 'var(--ok)' },
+  {
+    tag: [tags.comment, tags.lineComment, tags.blockComment, tags.meta],
+    color: 'var(--muted)',
+    fontStyle: 'italic',
+  },
+  {
+    tag: [tags.variableName, tags.special(tags.variableName), tags.definition(tags.variableName)],
+    color: 'var(--warn)',
+  },
+  { tag: [tags.number, tags.bool, tags.atom], color: 'var(--bad)' },
+  {
+    tag: [tags.standard(tags.variableName), tags.standard(tags.name)],
+    color: 'var(--run)',
+    fontWeight: '600',
+  },
+]);
+
 function languageFor(interpreter: Interpreter): StreamLanguage<unknown> {
   return StreamLanguage.define(interpreter === 'powershell' ? powerShell : shell);
 }
@@ -61,6 +83,7 @@ export function mountEditor(options: {
       extensions: [
         basicSetup,
         consoleTheme,
+        syntaxHighlighting(consoleHighlight),
         language.of(languageFor(options.interpreter)),
         EditorView.lineWrapping,
         EditorView.contentAttributes.of({ 'aria-label': options.label, 'data-editor': 'body' }),
