@@ -12,6 +12,7 @@ import { startConsole, userToken } from '../support/console.js';
 import { HUB_ACCOUNT, useOperator } from '../support/harness.js';
 
 const IAM_USER = 'console-forms';
+const ROLE_ACCOUNT = '444455556666';
 const plurals = KINDS.map((kind) => kind.plural);
 const harness = useOperator('console-forms');
 
@@ -118,6 +119,37 @@ describe('credential and script forms in a browser', () => {
     await expect(row.locator('[data-ready]').textContent()).resolves.toBe('Ready');
     await expect(row.textContent()).resolves.toContain('Access keys');
     await snapshot(editor);
+  });
+
+  it('creates a credential that assumes a role through another credential', async () => {
+    await openForm(editor, '/aws/credentials/new');
+    await editor.fill('input[name=name]', 'forms-role');
+    await editor.selectOption('select[name=source]', 'role');
+    await editor.fill('input[name=roleArn]', `arn:aws:iam::${ROLE_ACCOUNT}:role/pcm-ops`);
+    await editor.selectOption('select[name=sourceCredential]', 'hub');
+    await editor.click('button[type=submit]');
+    await editor.waitForURL(`${origin}/aws/credentials/${harness.namespace}/forms-role`);
+    await expect
+      .poll(() => editor.locator('[data-ready]').textContent(), { timeout: 60_000 })
+      .toBe('Ready');
+    await expect(editor.locator('[data-account]').textContent()).resolves.toBe(ROLE_ACCOUNT);
+    expect(await secretNames()).not.toContain('forms-role-aws-keys');
+  });
+
+  it('edits a credential and keeps its Secret when the keys are left empty', async () => {
+    await openForm(editor, `/aws/credentials/${harness.namespace}/forms-keys`);
+    expect(await editor.inputValue('input[name=accessKeyId]')).toBe('');
+    await editor.fill('input[name=regions]', 'eu-west-1, us-east-1');
+    await editor.click('button[type=submit]');
+    await expect
+      .poll(async () => (await harness.objects.get('cloudcredentials', 'forms-keys')).spec)
+      .toMatchObject({
+        aws: {
+          regions: ['eu-west-1', 'us-east-1'],
+          source: { secretRef: { name: 'forms-keys-aws-keys' } },
+        },
+      });
+    await expect.poll(() => editor.inputValue('input[name=regions]')).toBe('eu-west-1, us-east-1');
   });
 
   it('creates a script with a parameter in the code editor, lists it and shows its YAML', async () => {
