@@ -207,6 +207,8 @@ describe('credential and script forms in a browser', () => {
     await editor.click('button[type=submit]');
     await expect(errorFor(editor, 'defaultRegion')).resolves.toContain('spec.aws.defaultRegion');
     expect(await editor.inputValue('input[name=secretAccessKey]')).toBe(keys.secretAccessKey);
+    // Typed, but not mirrored into the page's HTML, where anything reading the DOM would find it.
+    expect(await editor.content()).not.toContain(keys.secretAccessKey);
 
     // Valid to the schema but refused by the API server's dry run: the name is taken.
     await editor.fill('input[name=name]', 'forms-keys');

@@ -198,10 +198,16 @@ export function CredentialFormView(props: Props): ReactElement {
   const [form, setForm] = useState(props.initial);
   const [errors, setErrors] = useState<FormErrors>({});
   const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState(0);
   const newSecret = form.source === 'keys' && (!props.existingSecret || form.accessKeyId !== '');
   const blocker = props.blocker || (newSecret ? (props.keysBlocker ?? '') : '');
   const editing = props.existingSecret !== undefined || props.initial.name !== '';
-  const update: Update = (key, value) => setForm((current) => ({ ...current, [key]: value }));
+  // Leaving the access keys source drops what was typed there: its fields are gone from view.
+  const update: Update = (key, value) =>
+    setForm((current) => {
+      const next = { ...current, [key]: value };
+      return key === 'source' ? withoutSecrets(next) : next;
+    });
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     const planned = planCredential(form, { existingSecret: props.existingSecret });
@@ -211,6 +217,7 @@ export function CredentialFormView(props: Props): ReactElement {
     setBusy(false);
     // The keys were sent (or refused); either way they leave the page now.
     setForm(withoutSecrets);
+    setSent((count) => count + 1);
     setErrors(refused ?? {});
   };
   return (
@@ -250,6 +257,7 @@ export function CredentialFormView(props: Props): ReactElement {
       </fieldset>
       {form.source === 'keys' ? (
         <KeyFields
+          key={sent}
           form={form}
           errors={errors}
           update={update}

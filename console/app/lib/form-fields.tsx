@@ -30,6 +30,15 @@ interface TextFieldProps {
   disabled?: boolean;
 }
 
+/**
+ * A password field is left uncontrolled: React mirrors a controlled input's value into its `value`
+ * attribute, which would put a typed secret into the page's HTML. It starts empty; the form
+ * remounts it (a new `key`) to clear it.
+ */
+function valueProps(props: TextFieldProps): { value: string } | { defaultValue: string } {
+  return props.type === 'password' ? { defaultValue: '' } : { value: props.value };
+}
+
 export function TextField(props: TextFieldProps): ReactElement {
   const invalid = Boolean(props.errors[props.field]);
   const onChange = (event: ChangeEvent<HTMLInputElement>): void =>
@@ -40,7 +49,7 @@ export function TextField(props: TextFieldProps): ReactElement {
       <input
         name={props.field}
         type={props.type ?? 'text'}
-        value={props.value}
+        {...valueProps(props)}
         placeholder={props.placeholder}
         disabled={props.disabled}
         autoComplete={props.type === 'password' ? 'new-password' : 'off'}
