@@ -45,10 +45,10 @@ export interface Permission {
   reason: string;
 }
 
-/** Asks the API server whether the user may `verb` the given PCM-Ops resource. */
+/** Asks the API server whether the user may `verb` the given resource (PCM-Ops unless `group`). */
 export async function canI(
   context: AppLoadContext,
-  attributes: { verb: string; resource: string; namespace: string; name?: string },
+  attributes: { verb: string; resource: string; namespace: string; name?: string; group?: string },
 ): Promise<Permission> {
   const review = {
     apiVersion: 'authorization.k8s.io/v1',

@@ -248,6 +248,7 @@ export default function ExecutionDetail(): ReactElement {
         <span className={phaseClass(phase)} data-phase>
           {phase}
         </span>
+        <Link to={`/yaml/scriptexecutions/${data.namespace}/${data.name}`}>YAML</Link>
         <CancelButton data={data} />
       </header>
       {data.status.message ? <p className="message">{data.status.message}</p> : null}
