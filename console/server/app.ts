@@ -8,7 +8,7 @@ import { BodyTooLarge, MAX_BODY_BYTES } from './body.js';
 import { securityHeaders } from './headers.js';
 import { operatorRelay } from './operator-relay.js';
 import { consoleError, kubeProxy } from './proxy.js';
-import { remixPages } from './remix.js';
+import { remixPages, type DevPages } from './remix.js';
 import { SessionStore } from './session.js';
 import { eventRoutes, HEARTBEAT_MS } from './sse.js';
 import type { KubeTarget } from './upstream.js';
@@ -33,6 +33,8 @@ export interface ConsoleOptions {
   operatorUrl?: string;
   /** Output of `remix vite:build` (server/ and client/); defaults to the console's build/. */
   pagesBuildDir?: string;
+  /** Development only: serve the pages from a Vite dev server instead (see dev.ts). */
+  pagesDev?: DevPages;
 }
 
 function errors(): Koa.Middleware {
@@ -79,6 +81,7 @@ export function createConsoleApp(options: ConsoleOptions): Koa {
       operator,
       sessions,
       buildDir: options.pagesBuildDir ?? fileURLToPath(new URL('../build', import.meta.url)),
+      ...(options.pagesDev ? { dev: options.pagesDev } : {}),
     }),
   );
   return app;

@@ -70,8 +70,15 @@ function shutdown(code: number): void {
   });
 }
 
+let firstSignalAt = 0;
+
 function onSignal(signal: NodeJS.Signals): void {
-  if (stopping) return say(`${signal}: still stopping…`);
+  if (stopping) {
+    // npm forwards the Ctrl-C its process group already delivered: only a later one is news
+    if (Date.now() - firstSignalAt > 1_000) say(`${signal}: still stopping…`);
+    return;
+  }
+  firstSignalAt = Date.now();
   say(`\n${signal}: stopping the console, the operator, the emulator and the control plane…`);
   shutdown(0);
 }
