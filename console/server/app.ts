@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { authRoutes } from './auth.js';
+import { authRoutes, proxyAuthentication } from './auth.js';
 import { BodyTooLarge, MAX_BODY_BYTES } from './body.js';
 import { securityHeaders } from './headers.js';
 import { operatorRelay } from './operator-relay.js';
@@ -33,6 +33,13 @@ export interface ConsoleOptions {
   operatorUrl?: string;
   /** Output of `remix vite:build` (server/ and client/); defaults to the console's build/. */
   pagesBuildDir?: string;
+  /**
+   * The request header in which an authenticating proxy in front (for example oauth2-proxy with
+   * --pass-authorization-header) passes the user's token: `authorization` for `Bearer <token>`,
+   * or another header holding the bare token. Each token is reviewed by the API server like a
+   * login; absent, only the login form establishes sessions.
+   */
+  proxyAuthHeader?: string;
   /** Development only: serve the pages from a Vite dev server instead (see dev.ts). */
   pagesDev?: DevPages;
 }
@@ -71,6 +78,7 @@ export function createConsoleApp(options: ConsoleOptions): Koa {
   });
   app.use(securityHeaders());
   app.use(errors());
+  app.use(proxyAuthentication({ target, sessions, header: options.proxyAuthHeader }));
   app.use(kubeProxy({ target, sessions, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES }));
   app.use(operatorRelay({ operator, sessions }));
   app.use(router.routes());

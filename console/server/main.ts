@@ -30,6 +30,14 @@ const Env = z.object({
   /** Set to "false" only for plain-HTTP local runs (the default in development). */
   SECURE_COOKIES: z.enum(['true', 'false']).default(dev ? 'false' : 'true'),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /**
+   * Set only behind an authenticating proxy (OIDC): the header carrying the user's token,
+   * `Authorization` (Bearer) or for example `X-Forwarded-Access-Token`.
+   */
+  PROXY_AUTH_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'PROXY_AUTH_HEADER must be an HTTP header name')
+    .optional(),
   /** The operator's HTTP API, for full output and instance discovery. */
   PCM_OPS_OPERATOR_URL: z.url().optional(),
 });
@@ -70,6 +78,7 @@ async function main(): Promise<void> {
     secureCookies: env.SECURE_COOKIES === 'true',
     trustProxy: env.TRUST_PROXY === 'true',
     ...(env.PCM_OPS_OPERATOR_URL ? { operatorUrl: env.PCM_OPS_OPERATOR_URL } : {}),
+    ...(env.PROXY_AUTH_HEADER ? { proxyAuthHeader: env.PROXY_AUTH_HEADER.toLowerCase() } : {}),
     ...(pagesDev ? { pagesDev } : {}),
   });
   app.on('error', (error: unknown) => console.error('console error', error));
