@@ -170,17 +170,34 @@ afterAll(async () => {
   }).catch(() => left.forEach((pid) => alive(pid) && process.kill(pid, 'SIGKILL')));
 });
 
+function waitForBanner(): Promise<Endpoints> {
+  return waitFor(
+    'the demo banner',
+    async () => {
+      if (!running(demo!)) throw new Error(`the demo exited early:\n${output}`);
+      return parseBanner(output);
+    },
+    { timeoutMs: START_TIMEOUT_MS, intervalMs: 500 },
+  );
+}
+
+const exited = (child: ChildProcess): Promise<unknown> =>
+  new Promise((resolve) => (running(child) ? child.once('exit', resolve) : resolve(0)));
+
+async function allGone(tree: number[]): Promise<void> {
+  await waitFor(
+    'every process the demo started to exit',
+    async () => (tree.some(alive) ? undefined : true),
+    { timeoutMs: 60_000, intervalMs: 250 },
+  ).catch(() => {
+    throw new Error(`still running after the demo stopped: ${tree.filter(alive).join(', ')}`);
+  });
+}
+
 describe('npm run demo', () => {
   it('prints the console URL, a login token and a kubeconfig path', async () => {
     demo = startDemo();
-    endpoints = await waitFor(
-      'the demo banner',
-      async () => {
-        if (!running(demo!)) throw new Error(`the demo exited early:\n${output}`);
-        return parseBanner(output);
-      },
-      { timeoutMs: START_TIMEOUT_MS, intervalMs: 500 },
-    );
+    endpoints = await waitForBanner();
     expect(endpoints.consoleUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(readFileSync(endpoints.tokenPath, 'utf8').trim()).toBe(endpoints.token);
     const kubeconfig = JSON.parse(readFileSync(endpoints.kubeconfigPath, 'utf8')) as {
@@ -239,17 +256,10 @@ describe('npm run demo', () => {
     await page.context().close();
     process.kill(-pid, 'SIGINT');
     // npm itself ends by the SIGINT it was sent, as it does in a terminal
-    await new Promise((resolve) => (running(demo!) ? demo!.once('exit', resolve) : resolve(0)));
+    await exited(demo!);
     expect(output).toContain('SIGINT: stopping');
     expect(output).toContain(STOPPED_LINE);
-    await waitFor(
-      'every process the demo started to exit',
-      async () => (treeBeforeStop.some(alive) ? undefined : true),
-      { timeoutMs: 60_000, intervalMs: 250 },
-    ).catch(() => {
-      const left = treeBeforeStop.filter(alive);
-      throw new Error(`still running after the demo stopped: ${left.join(', ')}`);
-    });
+    await allGone(treeBeforeStop);
     const ports = [
       portOf(endpoints.consoleUrl),
       portOf(endpoints.operatorUrl),
@@ -259,5 +269,19 @@ describe('npm run demo', () => {
     for (const port of ports) expect(await portAnswers(port), `port ${port}`).toBe(false);
     expect(existsSync(endpoints.tokenPath)).toBe(false);
     expect(existsSync(endpoints.kubeconfigPath)).toBe(false);
+  });
+
+  it('stops the same way on a SIGTERM to npm alone, as a process manager sends it', async () => {
+    output = '';
+    demo = startDemo();
+    const second = await waitForBanner();
+    const tree = descendants(demo.pid!);
+    process.kill(demo.pid!, 'SIGTERM');
+    await exited(demo);
+    expect(output).toContain('SIGTERM: stopping');
+    expect(output).toContain(STOPPED_LINE);
+    await allGone(tree);
+    expect(await portAnswers(portOf(second.consoleUrl))).toBe(false);
+    expect(await portAnswers(portOf(second.operatorUrl))).toBe(false);
   });
 });
