@@ -1,7 +1,7 @@
 // `npm run console:dev`: the pages from a Vite dev server behind the console's own Koa server, so
 // the login, proxy and CSP are the production ones. Server rendering works, Vite serves modules,
 // and a browser hydrates, connects hot reload and logs in without a CSP violation.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GROUP, KINDS } from '@pcm-ops/crds';
@@ -20,10 +20,11 @@ import { testNamespace } from '../support/kube.js';
 const repoRoot = path.join(import.meta.dirname, '..', '..');
 let origin: string;
 let dev: ManagedProcess;
+let logDir: string;
 
 beforeAll(async () => {
   const port = await freePort();
-  const logDir = await mkdtemp(path.join(os.tmpdir(), 'pcm-ops-console-dev-'));
+  logDir = await mkdtemp(path.join(os.tmpdir(), 'pcm-ops-console-dev-'));
   dev = await startProcess({
     name: 'console-dev',
     command: 'npm',
@@ -48,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (dev) await stopProcess(dev);
+  if (logDir && process.env.PCM_OPS_KEEP_DATA !== '1') await rm(logDir, { recursive: true });
 });
 
 function nonceOf(csp: string | null): string {
