@@ -3,12 +3,12 @@
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { authRoutes } from './auth.js';
+import { authRoutes, proxyAuthentication } from './auth.js';
 import { BodyTooLarge, MAX_BODY_BYTES } from './body.js';
 import { securityHeaders } from './headers.js';
 import { operatorRelay } from './operator-relay.js';
 import { consoleError, kubeProxy } from './proxy.js';
-import { remixPages } from './remix.js';
+import { remixPages, type DevPages } from './remix.js';
 import { SessionStore } from './session.js';
 import { eventRoutes, HEARTBEAT_MS } from './sse.js';
 import type { KubeTarget } from './upstream.js';
@@ -33,6 +33,15 @@ export interface ConsoleOptions {
   operatorUrl?: string;
   /** Output of `remix vite:build` (server/ and client/); defaults to the console's build/. */
   pagesBuildDir?: string;
+  /**
+   * The request header in which an authenticating proxy in front (for example oauth2-proxy with
+   * --pass-authorization-header) passes the user's token: `authorization` for `Bearer <token>`,
+   * or another header holding the bare token. Each token is reviewed by the API server like a
+   * login; absent, only the login form establishes sessions.
+   */
+  proxyAuthHeader?: string;
+  /** Development only: serve the pages from a Vite dev server instead (see dev.ts). */
+  pagesDev?: DevPages;
 }
 
 function errors(): Koa.Middleware {
@@ -69,6 +78,7 @@ export function createConsoleApp(options: ConsoleOptions): Koa {
   });
   app.use(securityHeaders());
   app.use(errors());
+  app.use(proxyAuthentication({ target, sessions, header: options.proxyAuthHeader }));
   app.use(kubeProxy({ target, sessions, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES }));
   app.use(operatorRelay({ operator, sessions }));
   app.use(router.routes());
@@ -79,6 +89,7 @@ export function createConsoleApp(options: ConsoleOptions): Koa {
       operator,
       sessions,
       buildDir: options.pagesBuildDir ?? fileURLToPath(new URL('../build', import.meta.url)),
+      ...(options.pagesDev ? { dev: options.pagesDev } : {}),
     }),
   );
   return app;

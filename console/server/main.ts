@@ -1,17 +1,43 @@
 // Runs the console: reads its settings once from the environment and a kubeconfig (or the
-// in-cluster ServiceAccount files), then listens.
+// in-cluster ServiceAccount files), then listens. With --dev (`npm run console:dev`) the pages
+// come from a Vite dev server with hot reload, behind the same proxy, login and headers.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { createConsoleApp } from './app.js';
+import type { DevPages } from './remix.js';
+
+const dev = process.argv.includes('--dev');
+const SECRET_RULE = 'SESSION_SECRET must be at least 32 characters';
 
 const Env = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
-  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
-  /** Set to "false" only for plain-HTTP local runs. */
-  SECURE_COOKIES: z.enum(['true', 'false']).default('true'),
+  PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(dev ? 3001 : 3000),
+  HOST: z.string().default(dev ? '127.0.0.1' : '0.0.0.0'),
+  /** Development makes one up: sessions then end when the process does. */
+  SESSION_SECRET: dev
+    ? z
+        .string()
+        .min(32, SECRET_RULE)
+        .default(() => randomBytes(32).toString('hex'))
+    : z.string().min(32, SECRET_RULE),
+  /** Set to "false" only for plain-HTTP local runs (the default in development). */
+  SECURE_COOKIES: z.enum(['true', 'false']).default(dev ? 'false' : 'true'),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /**
+   * Set only behind an authenticating proxy (OIDC): the header carrying the user's token,
+   * `Authorization` (Bearer) or for example `X-Forwarded-Access-Token`.
+   */
+  PROXY_AUTH_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'PROXY_AUTH_HEADER must be an HTTP header name')
+    .optional(),
   /** The operator's HTTP API, for full output and instance discovery. */
   PCM_OPS_OPERATOR_URL: z.url().optional(),
 });
@@ -36,15 +62,34 @@ function readEnv(): z.output<typeof Env> {
   process.exit(1);
 }
 
-const env = readEnv();
-const app = createConsoleApp({
-  ...kubeTarget(),
-  sessionSecret: env.SESSION_SECRET,
-  secureCookies: env.SECURE_COOKIES === 'true',
-  trustProxy: env.TRUST_PROXY === 'true',
-  ...(env.PCM_OPS_OPERATOR_URL ? { operatorUrl: env.PCM_OPS_OPERATOR_URL } : {}),
-});
-app.on('error', (error: unknown) => console.error('console error', error));
-app.listen(env.PORT, env.HOST, () => {
-  console.log(`PCM-Ops console listening on http://${env.HOST}:${env.PORT}`);
+async function devPages(server: http.Server): Promise<DevPages | undefined> {
+  if (!dev) return undefined;
+  const { viteDevPages } = await import('./dev.js');
+  return viteDevPages(server);
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  const server = http.createServer();
+  const pagesDev = await devPages(server);
+  const app = createConsoleApp({
+    ...kubeTarget(),
+    sessionSecret: env.SESSION_SECRET,
+    secureCookies: env.SECURE_COOKIES === 'true',
+    trustProxy: env.TRUST_PROXY === 'true',
+    ...(env.PCM_OPS_OPERATOR_URL ? { operatorUrl: env.PCM_OPS_OPERATOR_URL } : {}),
+    ...(env.PROXY_AUTH_HEADER ? { proxyAuthHeader: env.PROXY_AUTH_HEADER.toLowerCase() } : {}),
+    ...(pagesDev ? { pagesDev } : {}),
+  });
+  app.on('error', (error: unknown) => console.error('console error', error));
+  server.on('request', app.callback());
+  server.listen(env.PORT, env.HOST, () => {
+    const mode = dev ? ' (development: pages from Vite, hot reload)' : '';
+    console.log(`PCM-Ops console listening on http://${env.HOST}:${env.PORT}${mode}`);
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error('the console could not start:', error);
+  process.exit(1);
 });

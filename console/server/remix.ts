@@ -3,6 +3,7 @@
 // (GET and HEAD): every mutation goes through the proxy, which checks the CSRF token.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +51,16 @@ export interface PagesDeps {
   sessions: SessionStore;
   /** The `remix vite:build` output directory, holding server/ and client/. */
   buildDir: string;
+  /** Development: pages and modules straight from Vite, rebuilt on every change (see dev.ts). */
+  dev?: DevPages;
+}
+
+/** What a Vite dev server in middleware mode gives the pages (kept free of a Vite import here). */
+export interface DevPages {
+  /** Vite's connect stack: source modules, the HMR client, CSS and static files. */
+  middlewares: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+  /** The current server build, as Vite compiles it from app/. */
+  serverBuild(): Promise<ServerBuild>;
 }
 
 function refusal(status: number, message: string): KubeAnswer {
@@ -143,10 +154,37 @@ class PagesNotBuilt extends Error {
   }
 }
 
-/** Mounts the built Remix app for every path that is not the proxy, auth, events or health. */
-export function remixPages(deps: PagesDeps): Middleware {
+/**
+ * Lets Vite answer what it serves (modules, the HMR client, CSS); resolves false when it passes
+ * the request on, which is every page: in middleware mode Remix leaves rendering to us.
+ */
+function viteServes(ctx: Context, dev: DevPages): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const answered = (): void => resolve(true);
+    ctx.res.once('close', answered);
+    dev.middlewares(ctx.req, ctx.res, (error) => {
+      ctx.res.off('close', answered);
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(false);
+    });
+  });
+}
+
+async function servedAsAsset(ctx: Context, deps: PagesDeps): Promise<boolean> {
+  if (!deps.dev) return serveAsset(ctx, deps.buildDir);
+  const served = await viteServes(ctx, deps.dev);
+  if (served) ctx.respond = false;
+  return served;
+}
+
+function requestHandler(deps: PagesDeps): () => Promise<RequestHandler> {
+  const { dev } = deps;
+  if (dev) {
+    const handler = createRequestHandler(() => dev.serverBuild(), 'development');
+    return () => Promise.resolve(handler);
+  }
   let handler: Promise<RequestHandler> | undefined;
-  const load = (): Promise<RequestHandler> =>
+  return () =>
     (handler ??= import(pathToFileURL(path.join(deps.buildDir, 'server', 'index.js')).href).then(
       (build: ServerBuild) => createRequestHandler(build, 'production'),
       (error: unknown) => {
@@ -154,6 +192,11 @@ export function remixPages(deps: PagesDeps): Middleware {
         throw new PagesNotBuilt(error);
       },
     ));
+}
+
+/** Mounts the Remix app for every path that is not the proxy, auth, events or health. */
+export function remixPages(deps: PagesDeps): Middleware {
+  const load = requestHandler(deps);
   return async (ctx, next) => {
     if (API_PREFIXES.some((prefix) => ctx.path.startsWith(prefix))) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
@@ -161,7 +204,7 @@ export function remixPages(deps: PagesDeps): Middleware {
       ctx.body = 'console pages are read-only; changes go through /k8s with a CSRF token';
       return;
     }
-    if (await serveAsset(ctx, deps.buildDir)) return;
+    if (await servedAsAsset(ctx, deps)) return;
     if (ctx.path === '/favicon.ico') return void (ctx.status = 204);
     const nonce = randomBytes(18).toString('base64');
     const abort = new AbortController();

@@ -1,78 +1,182 @@
 // `npm run demo`: the whole product on this machine. A local control plane and AWS emulator, a
-// seeded fleet in two accounts and two regions, the operator, and example credentials, scripts and
-// a first execution. Ctrl-C stops everything it started.
+// seeded fleet in three accounts and two regions, the operator, the web console, and the
+// credentials, scripts and executions of docs/examples. Ctrl-C (or SIGTERM) stops everything it
+// started; if this process dies without stopping, the reaper in processes.ts still does.
+import { createServer } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { assumeAccount, seedFleet } from '../support/aws.js';
+import { assumeAccount, type Credentials } from '../support/aws.js';
 import { Objects } from '../support/objects.js';
-import { operatorKubeconfig, startOperator } from '../support/operator.js';
-import { startControlPlane } from './control-plane.js';
-import { startEmulator } from './emulator.js';
+import { operatorKubeconfig, startOperator, type RunningOperator } from '../support/operator.js';
+import { kubeconfigFor, startControlPlane, type ControlPlane } from './control-plane.js';
+import { formatBanner, STOPPED_LINE } from './demo-banner.js';
+import {
+  buildConsoleIfStale,
+  demoUserToken,
+  startConsoleProcess,
+  USER_NAME,
+} from './demo-console.js';
+import {
+  hubUserKeys,
+  OPERATOR_ACCOUNT,
+  scriptFleetBehaviour,
+  seedInstances,
+  seedOrganization,
+  type DemoInstance,
+} from './demo-fleet.js';
+import { startEmulator, type Emulator } from './emulator.js';
 import { crdFiles } from './global-setup.js';
+import { stopAll, stopProcess } from './processes.js';
 
 const NAMESPACE = 'pcm-ops-demo';
-const ACCOUNTS = { prod: '111111111111', staging: '222222222222' };
-const REGIONS = ['eu-west-1', 'us-east-1'];
+const EXAMPLES = path.join(import.meta.dirname, '..', '..', 'docs', 'examples');
+const DEFAULT_CONSOLE_PORT = 3000;
+const started = Date.now();
+// The seeding clients run on the Node this demo runs on; the SDK's notice about future Node
+// versions says nothing about the demo.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function seed(objects: Objects, core: CoreV1Api, endpoint: string): Promise<void> {
-  for (const [name, account] of Object.entries(ACCOUNTS)) {
-    await seedFleet(endpoint, {
-      accounts: [account],
-      regions: REGIONS,
-      perRegion: 12,
-      windowsShare: 0.25,
-      tags: { Environment: name, Role: 'web' },
-    });
+const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)} s`;
+
+// ---------------------------------------------------------------------------------------------
+// stopping: every started piece registers how to stop it; a signal runs them newest first
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let stopping: Promise<void> | undefined;
+let keepFiles = process.env.PCM_OPS_KEEP_DATA === '1';
+
+function onStop(cleanup: () => Promise<unknown>): void {
+  cleanups.push(cleanup);
+}
+
+async function runCleanups(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup().catch((error: unknown) => console.error('while stopping:', error));
   }
-  await core.createNamespacedSecret({
+  // anything started whose owner had not registered yet (a signal in the middle of start-up)
+  await stopAll();
+}
+
+function shutdown(code: number): void {
+  stopping ??= runCleanups().finally(() => {
+    if (code === 0) say(STOPPED_LINE);
+    process.exit(code);
+  });
+}
+
+let firstSignalAt = 0;
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    // npm forwards the Ctrl-C its process group already delivered: only a later one is news
+    if (Date.now() - firstSignalAt > 1_000) say(`${signal}: still stopping…`);
+    return;
+  }
+  firstSignalAt = Date.now();
+  say(`\n${signal}: stopping the console, the operator, the emulator and the control plane…`);
+  shutdown(0);
+}
+
+class Interrupted extends Error {}
+
+function checkpoint(): void {
+  if (stopping) throw new Interrupted('interrupted');
+}
+
+// ---------------------------------------------------------------------------------------------
+// start-up steps
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** PCM_OPS_DEMO_PORT (0: any free port); else 3000 when free, else any free port. */
+async function consolePort(): Promise<number> {
+  const fromEnv = process.env.PCM_OPS_DEMO_PORT;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const port = Number(fromEnv);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new Error(`PCM_OPS_DEMO_PORT must be a port number (0 for any), not ${fromEnv}`);
+    }
+    return port;
+  }
+  return (await portIsFree(DEFAULT_CONSOLE_PORT)) ? DEFAULT_CONSOLE_PORT : 0;
+}
+
+async function startInfrastructure(
+  logDir: string,
+): Promise<{ plane: ControlPlane; emulator: Emulator }> {
+  const [plane, emulator, build] = await Promise.allSettled([
+    startControlPlane({ crdFiles: crdFiles(), logDir }),
+    startEmulator({ logDir }),
+    buildConsoleIfStale(path.join(logDir, 'console-build.log')),
+  ]);
+  if (plane.status === 'fulfilled') onStop(() => plane.value.stop());
+  if (emulator.status === 'fulfilled') onStop(() => emulator.value.stop());
+  for (const result of [plane, emulator, build]) {
+    if (result.status === 'rejected') throw result.reason;
+  }
+  if (build.status === 'fulfilled' && build.value) say(`  console pages built`);
+  return {
+    plane: (plane as PromiseFulfilledResult<ControlPlane>).value,
+    emulator: (emulator as PromiseFulfilledResult<Emulator>).value,
+  };
+}
+
+async function startDemoOperator(
+  plane: ControlPlane,
+  emulator: Emulator,
+  ambient: Credentials,
+): Promise<RunningOperator> {
+  const kubeconfigPath = await operatorKubeconfig(plane.kubeconfigPath, NAMESPACE);
+  onStop(() => rm(path.dirname(kubeconfigPath), { recursive: true, force: true }));
+  const operator = await startOperator({
+    kubeconfigPath,
     namespace: NAMESPACE,
-    body: {
-      metadata: { name: 'hub-keys' },
-      stringData: {
-        accessKeyId: 'AKIADEMOHUB000000001',
-        secretAccessKey: 'demo-only-not-a-secret',
-      },
-    },
+    emulatorEndpoint: emulator.endpoint,
+    ambient,
+    env: { PCM_OPS_LOG_LEVEL: 'info' },
   });
-  await objects.create({
-    kind: 'CloudCredential',
-    metadata: { name: 'hub' },
-    spec: { aws: { source: { secretRef: { name: 'hub-keys' } } } },
+  onStop(async () => {
+    await operator.stop();
+    if (!keepFiles) await rm(path.dirname(operator.logPath), { recursive: true, force: true });
   });
-  for (const [name, account] of Object.entries(ACCOUNTS)) {
-    await objects.create({
-      kind: 'CloudCredential',
-      metadata: { name },
-      spec: {
-        expectedAccountId: account,
-        aws: {
-          defaultRegion: REGIONS[0],
-          regions: REGIONS,
-          source: {
-            assumeRole: {
-              roleArn: `arn:aws:iam::${account}:role/pcm-ops-runner`,
-              sourceCredentialRef: { name: 'hub' },
-            },
-          },
-        },
-      },
-    });
-  }
-  await objects.create({
-    kind: 'Script',
-    metadata: { name: 'uptime' },
-    spec: {
-      interpreter: 'sh',
-      description: 'Print uptime and kernel.',
-      platforms: ['Linux'],
-      body: 'uptime\nuname -r\n',
-    },
-  });
-  for (const name of Object.keys(ACCOUNTS)) {
+  return operator;
+}
+
+async function kubectlApply(plane: ControlPlane, manifest: string): Promise<void> {
+  const result = await plane.kubectl(['apply', '-n', NAMESPACE, '-f', '-'], manifest);
+  // kubectl's messages name objects, never Secret values
+  if (result.code !== 0) throw new Error(`kubectl apply: ${result.stderr.trim()}`);
+}
+
+const example = (file: string): Promise<string> => readFile(path.join(EXAMPLES, file), 'utf8');
+
+/**
+ * docs/examples as a user would apply them, with their placeholders filled from the emulator:
+ * the hub user's access keys, and two seeded Windows servers for the run that awaits approval.
+ */
+async function applyExamples(
+  plane: ControlPlane,
+  objects: Objects,
+  fleet: { hubKeys: Credentials; instances: DemoInstance[] },
+): Promise<void> {
+  const credentials = (await example('01-credentials.yaml'))
+    .replace('REPLACE_WITH_ACCESS_KEY_ID', fleet.hubKeys.accessKeyId)
+    .replace('REPLACE_WITH_SECRET_ACCESS_KEY', fleet.hubKeys.secretAccessKey);
+  await kubectlApply(plane, credentials);
+  await kubectlApply(plane, await example('02-scripts.yaml'));
+  for (const name of ['hub', 'prod', 'staging', 'organization']) {
     await objects.waitForCondition(
       'cloudcredentials',
       name,
@@ -80,67 +184,118 @@ async function seed(objects: Objects, core: CoreV1Api, endpoint: string): Promis
       60_000,
     );
   }
-  await objects.create({
-    kind: 'ScriptExecution',
-    metadata: { name: 'uptime-everywhere' },
-    spec: {
-      scriptRef: { name: 'uptime' },
-      changeRef: 'CHG0000001',
-      targets: Object.keys(ACCOUNTS).map((name) => ({
-        name,
-        credentialRef: { name },
-        regions: REGIONS,
-        tags: { Role: ['web'] },
-      })),
-      rateControl: { maxConcurrency: '50%', maxErrors: '10%' },
-    },
+  await kubectlApply(plane, await example('03-patch-precheck-two-accounts.yaml'));
+  await kubectlApply(plane, await example('04-tag-targeted.yaml'));
+  const windows = fleet.instances.filter(
+    (i) => i.name.startsWith('prod-euw1-') && i.platform === 'Windows',
+  );
+  let next = 0;
+  const approval = (await example('05-suspended-for-approval.yaml')).replace(
+    /i-0a1b2c3d4e5f6071[89]/g,
+    () => windows[next++]?.instanceId ?? 'i-00000000000000000',
+  );
+  await kubectlApply(plane, approval);
+}
+
+async function seedAws(
+  emulator: Emulator,
+  ambient: Credentials,
+): Promise<{ hubKeys: Credentials; instances: DemoInstance[] }> {
+  const [instances, hubKeys] = await Promise.all([
+    seedInstances(emulator.endpoint),
+    hubUserKeys(emulator.endpoint),
+    seedOrganization(emulator.endpoint, ambient),
+  ]);
+  await scriptFleetBehaviour(emulator.control, instances);
+  const accounts = new Set(instances.map((i) => i.accountId)).size;
+  const windows = instances.filter((i) => i.platform === 'Windows').length;
+  say(
+    `  AWS emulator seeded: ${instances.length} instances (${windows} Windows) in ${accounts} accounts`,
+  );
+  return { hubKeys, instances };
+}
+
+async function writeUserFiles(
+  plane: ControlPlane,
+  dir: string,
+  token: string,
+): Promise<{ tokenPath: string; kubeconfigPath: string }> {
+  const admin = new KubeConfig();
+  admin.loadFromFile(plane.kubeconfigPath);
+  const ca = Buffer.from(admin.getCurrentCluster()?.caData ?? '', 'base64').toString('utf8');
+  const tokenPath = path.join(dir, 'login-token');
+  const kubeconfigPath = path.join(dir, `${USER_NAME}.kubeconfig`);
+  await writeFile(tokenPath, `${token}\n`, { mode: 0o600 });
+  await writeFile(kubeconfigPath, kubeconfigFor(plane.server, ca, { name: USER_NAME, token }), {
+    mode: 0o600,
   });
+  return { tokenPath, kubeconfigPath };
 }
 
 async function main(): Promise<void> {
-  say(
-    'PCM-Ops demo: starting a local control plane and the AWS emulator (the first run builds them)…',
-  );
-  const [plane, emulator] = await Promise.all([
-    startControlPlane({ crdFiles: crdFiles() }),
-    startEmulator(),
-  ]);
+  say('PCM-Ops demo: starting a local control plane and the AWS emulator');
+  say('(the first run builds them and the console pages: several minutes)…');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pcm-ops-demo-'));
+  const logDir = path.join(dir, 'logs');
+  await mkdir(logDir);
+  say(`logs: ${logDir}`);
+  onStop(() => (keepFiles ? Promise.resolve() : rm(dir, { recursive: true, force: true })));
+  const port = await consolePort();
+
+  const { plane, emulator } = await startInfrastructure(logDir);
+  say(`  control plane at ${plane.server}, AWS emulator at ${emulator.endpoint} (${elapsed()})`);
+  checkpoint();
   const admin = new KubeConfig();
   admin.loadFromFile(plane.kubeconfigPath);
-  const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
-  const operator = await startOperator({
-    kubeconfigPath: await operatorKubeconfig(plane.kubeconfigPath, NAMESPACE),
-    namespace: NAMESPACE,
-    emulatorEndpoint: emulator.endpoint,
-    ambient: await assumeAccount(emulator.endpoint, '123456789012', 'pcm-ops-operator'),
-    env: { PCM_OPS_LOG_LEVEL: 'info' },
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  // the operator's own identity: an assumed role, as IRSA or EKS Pod Identity gives it in a cluster
+  const ambient = await assumeAccount(emulator.endpoint, OPERATOR_ACCOUNT, 'pcm-ops-operator');
+  const [operator, fleet] = await Promise.all([
+    startDemoOperator(plane, emulator, ambient),
+    seedAws(emulator, ambient),
+  ]);
+  await symlink(operator.logPath, path.join(logDir, 'operator.log'));
+  say(`  operator running (${elapsed()})`);
+  checkpoint();
+  await applyExamples(plane, new Objects(NAMESPACE, admin), fleet);
+  say(`  docs/examples applied: credentials Ready, scripts, three executions (${elapsed()})`);
+  checkpoint();
+
+  const token = await demoUserToken(plane, admin, NAMESPACE);
+  const user = await writeUserFiles(plane, dir, token);
+  const console_ = await startConsoleProcess({
+    kubeconfigPath: user.kubeconfigPath,
+    operatorUrl: operator.apiUrl,
+    logPath: path.join(logDir, 'console.log'),
+    port,
   });
-  const objects = new Objects(NAMESPACE, admin);
-  await seed(objects, core, emulator.endpoint);
-  const kubectl = path.join(plane.binDir, 'kubectl');
+  onStop(() => stopProcess(console_.process));
+  checkpoint();
+  say(`  console running (${elapsed()})`);
   say();
-  say('Ready. In another terminal:');
-  say(`  export KUBECONFIG=${plane.kubeconfigPath}`);
-  say(`  ${kubectl} get pcm-ops -n ${NAMESPACE}`);
-  say(`  ${kubectl} get se -n ${NAMESPACE} -w`);
-  say(`  ${kubectl} apply -n ${NAMESPACE} -f docs/examples/02-scripts.yaml`);
-  say();
-  say(`Operator metrics: ${operator.metricsUrl}   logs: ${operator.logPath}`);
-  say(`AWS emulator: ${emulator.endpoint}`);
-  say('The web console is not part of the demo yet. Ctrl-C stops everything.');
-  const stop = async (): Promise<void> => {
-    say('\nstopping…');
-    await operator.stop();
-    await emulator.stop();
-    await plane.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  say(
+    formatBanner({
+      consoleUrl: console_.url,
+      token,
+      tokenPath: user.tokenPath,
+      kubeconfigPath: plane.kubeconfigPath,
+      namespace: NAMESPACE,
+      kubectl: path.join(plane.binDir, 'kubectl'),
+      operatorUrl: operator.apiUrl,
+      emulatorUrl: emulator.endpoint,
+      logDir,
+    }),
+  );
 }
 
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.on('SIGHUP', onSignal);
+
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  if (stopping) return;
+  keepFiles = true;
+  console.error(`\nthe demo could not start: ${error instanceof Error ? error.message : error}`);
+  console.error('the logs named above are kept');
+  shutdown(1);
 });
