@@ -1,8 +1,10 @@
-// Runs an Argo CD resource health check (Lua) the way Argo CD does: gopher-lua with only the
-// package, base and table libraries, the object as the global `obj`, and the returned table read
-// as {status, message}. Reads a JSON array of objects on stdin, prints a JSON array of results.
+// Judges the health of Kubernetes objects the way GitOps tools do, with their own libraries:
 //
-// Usage: argocd-health <script.lua> < objects.json
+//	gitops-health argocd <script.lua>   Argo CD: the Lua health check on gopher-lua with only the
+//	                                    package, base and table libraries, the object as `obj`
+//	gitops-health kstatus               Flux: kstatus (sigs.k8s.io/cli-utils), as its health checks
+//
+// Reads a JSON array of objects on stdin and prints a JSON array of {status, message}.
 package main
 
 import (
@@ -11,6 +13,8 @@ import (
 	"os"
 
 	lua "github.com/yuin/gopher-lua"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
 type health struct {
@@ -35,6 +39,8 @@ func toLua(l *lua.LState, value interface{}) lua.LValue {
 		return table
 	case string:
 		return lua.LString(v)
+	case int64:
+		return lua.LNumber(v)
 	case float64:
 		return lua.LNumber(v)
 	case bool:
@@ -42,6 +48,27 @@ func toLua(l *lua.LState, value interface{}) lua.LValue {
 	default:
 		return lua.LNil
 	}
+}
+
+// numbers turns JSON numbers into int64 or float64, as Kubernetes' own decoding of objects does.
+func numbers(value interface{}) interface{} {
+	switch v := value.(type) {
+	case map[string]interface{}:
+		for key, item := range v {
+			v[key] = numbers(item)
+		}
+	case []interface{}:
+		for i, item := range v {
+			v[i] = numbers(item)
+		}
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	}
+	return value
 }
 
 func field(table *lua.LTable, name string) string {
@@ -77,20 +104,49 @@ func run(script string, object interface{}) (health, error) {
 	return health{Status: field(table, "status"), Message: field(table, "message")}, nil
 }
 
+func kstatus(object interface{}) (health, error) {
+	fields, ok := object.(map[string]interface{})
+	if !ok {
+		return health{}, fmt.Errorf("not an object")
+	}
+	result, err := status.Compute(&unstructured.Unstructured{Object: fields})
+	if err != nil {
+		return health{}, err
+	}
+	return health{Status: result.Status.String(), Message: result.Message}, nil
+}
+
+func judge() (func(interface{}) (health, error), error) {
+	if len(os.Args) == 2 && os.Args[1] == "kstatus" {
+		return kstatus, nil
+	}
+	if len(os.Args) != 3 || os.Args[1] != "argocd" {
+		return nil, fmt.Errorf("usage: gitops-health argocd <script.lua> | gitops-health kstatus")
+	}
+	script, err := os.ReadFile(os.Args[2])
+	if err != nil {
+		return nil, err
+	}
+	return func(object interface{}) (health, error) { return run(string(script), object) }, nil
+}
+
 func main() {
-	script, err := os.ReadFile(os.Args[1])
+	check, err := judge()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	var objects []interface{}
-	if err := json.NewDecoder(os.Stdin).Decode(&objects); err != nil {
+	decoder := json.NewDecoder(os.Stdin)
+	decoder.UseNumber()
+	if err := decoder.Decode(&objects); err != nil {
 		fmt.Fprintln(os.Stderr, "reading objects:", err)
 		os.Exit(2)
 	}
+	numbers(objects)
 	results := make([]health, 0, len(objects))
 	for i, object := range objects {
-		result, err := run(string(script), object)
+		result, err := check(object)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "object %d: %v\n", i, err)
 			os.Exit(1)
