@@ -91,13 +91,13 @@ function blocks(file: string): Block[] {
 const allBlocks = markdownFiles.flatMap(blocks);
 const yamlBlocks = allBlocks.filter((b) => b.lang === 'yaml');
 const jsonBlocks = allBlocks.filter((b) => b.lang === 'json');
-const helmCommands = allBlocks
+const shellCommands = allBlocks
   .filter((b) => b.lang === 'sh')
   .flatMap((b) =>
     b.text
       .replace(/\\\n\s*/g, ' ')
       .split('\n')
-      .filter((line) => /^helm (install|upgrade) /.test(line))
+      .filter((line) => /^(helm (install|upgrade)|kubectl apply) /.test(line))
       .map((line) => ({ where: b.where, line })),
   );
 
@@ -214,13 +214,13 @@ describe('blocks in the Markdown', () => {
     },
   );
 
-  it.each(helmCommands.map((c) => [c.where, c.line] as const))(
-    'the helm command at %s renders the chart: %s',
+  it.each(shellCommands.map((c) => [c.where, c.line] as const))(
+    'the command at %s works: %s',
     async (_where, line) => {
-      const result = await helmAsTemplate(line);
+      const result = await runDocumented(line);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain('kind: Deployment');
+      expect(result.stdout).toMatch(line.startsWith('helm') ? /kind: Deployment/ : /dry run/);
     },
   );
 
@@ -232,22 +232,37 @@ describe('blocks in the Markdown', () => {
   );
 });
 
-/** Runs a documented `helm install|upgrade` line through the shell as `helm template`. */
-function helmAsTemplate(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs a documented `helm install|upgrade` line through the shell as `helm template`, and a
+ * `kubectl apply` line as a server-side dry run.
+ */
+function runDocumented(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const helmBinary = path.join(inject('kubeBinDir'), 'helm');
   const script = `helm() {
   local args=()
   for a in "$@"; do
-    case "$a" in install|upgrade|--install|--create-namespace|--wait|--atomic) ;; *) args+=("$a") ;; esac
+    case "$a" in install|upgrade|--install|--create-namespace|--wait|--atomic|--reuse-values) ;; *) args+=("$a") ;; esac
   done
   "$HELM_BINARY" template "\${args[@]}" --kube-version 1.35.4
+}
+kubectl() {
+  "$KUBECTL_BINARY" --kubeconfig "$KUBECONFIG_PATH" "$@" --dry-run=server
 }
 ${line}`;
   return new Promise((resolve) => {
     execFile(
       'bash',
       ['-c', script],
-      { cwd: repoRoot, env: { ...process.env, HELM_BINARY: helmBinary }, maxBuffer: 16 << 20 },
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          HELM_BINARY: helmBinary,
+          KUBECTL_BINARY: path.join(inject('kubeBinDir'), 'kubectl'),
+          KUBECONFIG_PATH: inject('kubeconfigPath'),
+        },
+        maxBuffer: 16 << 20,
+      },
       (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
     );
   });
