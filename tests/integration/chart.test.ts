@@ -1,42 +1,29 @@
 // The Helm chart: it lints, renders with default and with every option, is accepted by the API
 // server, refuses bad values with the value named, and its RBAC is enough to run the operator.
-import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { kubectl, kubectlOk } from '../support/kube.js';
+import { freePort, startProcess, stopProcess, waitFor } from '../infra/processes.js';
+import {
+  chartDir as chart,
+  container,
+  find,
+  helm,
+  KUBE_VERSION,
+  manifests,
+  render as renderChart,
+  repoRoot,
+  type Container,
+} from '../support/chart.js';
+import { kubectl, kubectlOk, testNamespace } from '../support/kube.js';
 
-const repoRoot = path.join(import.meta.dirname, '..', '..');
-const chart = path.join(repoRoot, 'charts', 'pcm-ops');
 const fullValues = path.join(repoRoot, 'tests', 'fixtures', 'chart-values-full.yaml');
 const NAMESPACE = 'pcm-ops-system';
-const KUBE_VERSION = '1.35.4';
 
-function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(inject('kubeBinDir'), 'helm'),
-      args,
-      { maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
-    );
-  });
-}
-
-async function render(extra: string[] = []): Promise<string> {
-  const result = await helm([
-    'template',
-    'pcm-ops',
-    chart,
-    '--namespace',
-    NAMESPACE,
-    '--include-crds',
-    '--kube-version',
-    KUBE_VERSION,
-    ...extra,
-  ]);
-  if (result.code !== 0) throw new Error(result.stderr);
-  return result.stdout;
+function render(extra: string[] = []): Promise<string> {
+  return renderChart('pcm-ops', NAMESPACE, ['--include-crds', ...extra]);
 }
 
 /** Server-side dry run; ServiceMonitor needs the Prometheus operator's CRD, which this cluster lacks. */
@@ -93,6 +80,9 @@ describe('the pcm-ops chart', () => {
     [['--set', 'operator.bogus=1'], "at '/operator': additional properties 'bogus' not allowed"],
     [['--set', 'image.pullPolicy=Sometimes'], "at '/image/pullPolicy'"],
     [['--set', 'serviceMonitor.interval=often'], "at '/serviceMonitor/interval'"],
+    [['--set', 'operator.maxOldSpaceMiB=lots'], "at '/operator/maxOldSpaceMiB'"],
+    [['--set', 'console.secureCookies=maybe'], "at '/console/secureCookies'"],
+    [['--set', 'console.session.bogus=1'], "at '/console/session'"],
   ])('refuses %j, naming %s', async (args, field) => {
     const result = await helm([
       'template',
@@ -111,10 +101,7 @@ describe('the pcm-ops chart', () => {
       await render(['--show-only', 'templates/operator-rbac.yaml']),
     ).map((d) => d.toJS());
     const documented = parseAllDocuments(
-      (await import('node:fs')).readFileSync(
-        path.join(chart, 'files', 'operator-rbac.yaml'),
-        'utf8',
-      ),
+      readFileSync(path.join(chart, 'files', 'operator-rbac.yaml'), 'utf8'),
     ).map((d) => d.toJS());
     const rules = (kind: string, docs: { kind: string; rules?: unknown }[]) =>
       docs.find((d) => d.kind === kind)?.rules;
@@ -165,5 +152,165 @@ describe('the pcm-ops chart', () => {
       ]);
       expect(out.stdout.trim(), `${verb} ${resource}`).toBe('no');
     }
+  });
+});
+
+/** The environment a container gets, with Secret references resolved from the rendered Secrets. */
+function resolvedEnv(c: Container, docs: ReturnType<typeof manifests>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const v of c.env ?? []) {
+    const ref = v.valueFrom?.secretKeyRef;
+    if (ref) {
+      const secret = find(docs, 'Secret', ref.name) as { data?: Record<string, string> };
+      env[v.name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
+    } else if (v.value !== undefined) env[v.name] = v.value;
+  }
+  return env;
+}
+
+describe('the settings the chart gives the processes', () => {
+  it('sets every console setting, and the console starts with exactly them', async () => {
+    const docs = manifests(await render());
+    const console_ = container(find(docs, 'Deployment', '-console'));
+    const names = (console_.env ?? []).map((v) => v.name).sort();
+    // Everything console/server/main.ts reads; a missing SESSION_SECRET stops it at start.
+    expect(names).toEqual(
+      [
+        'HOST',
+        'PCM_OPS_OPERATOR_URL',
+        'PORT',
+        'SECURE_COOKIES',
+        'SESSION_SECRET',
+        'TRUST_PROXY',
+      ].sort(),
+    );
+    const env = resolvedEnv(console_, docs);
+    expect(env.PORT).toBe(String(console_.ports?.find((p) => p.name === 'http')?.containerPort));
+    expect(env.SESSION_SECRET!.length).toBeGreaterThanOrEqual(32);
+    expect(env.PCM_OPS_OPERATOR_URL).toBe(`http://pcm-ops-operator.${NAMESPACE}.svc:8080`);
+    expect(find(docs, 'Service', '-operator').spec).toMatchObject({
+      ports: [{ port: 8080, targetPort: 'http' }],
+    });
+
+    // Run the real console with that environment (on a free loopback port instead of 3000).
+    const port = await freePort();
+    const proc = await startProcess({
+      name: 'chart-console',
+      command: process.execPath,
+      args: ['--conditions=source', '--import', 'tsx', 'console/server/main.ts'],
+      cwd: repoRoot,
+      logPath: path.join(os.tmpdir(), `pcm-ops-chart-console-${port}.log`),
+      env: {
+        PATH: process.env.PATH,
+        KUBECONFIG: inject('kubeconfigPath'),
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+    });
+    try {
+      await waitFor(
+        'console /healthz',
+        async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined),
+        { timeoutMs: 60_000, watch: proc },
+      );
+    } finally {
+      await stopProcess(proc);
+    }
+  });
+
+  it.each([
+    [[], 'false', 'false'],
+    [['--set', 'console.ingress.enabled=true'], 'false', 'true'],
+    [
+      ['--set', 'console.ingress.enabled=true', '--set', 'console.ingress.tlsSecretName=tls'],
+      'true',
+      'true',
+    ],
+    [['--set', 'console.secureCookies=true', '--set', 'console.trustProxy=true'], 'true', 'true'],
+  ])('with %j marks cookies Secure=%s and trusts the proxy=%s', async (args, secure, trust) => {
+    const docs = manifests(await render(args));
+    const env = resolvedEnv(container(find(docs, 'Deployment', '-console')), docs);
+    expect(env.SECURE_COOKIES).toBe(secure);
+    expect(env.TRUST_PROXY).toBe(trust);
+  });
+
+  it('reads the session secret from a Secret of the user’s own when one is named', async () => {
+    const docs = manifests(
+      await render([
+        '--set',
+        'console.session.existingSecret=console-keys',
+        '--set',
+        'console.session.existingSecretKey=cookie-key',
+      ]),
+    );
+    expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
+    const ref = container(find(docs, 'Deployment', '-console')).env?.find(
+      (v) => v.name === 'SESSION_SECRET',
+    )?.valueFrom?.secretKeyRef;
+    expect(ref).toEqual({ name: 'console-keys', key: 'cookie-key' });
+  });
+
+  it('keeps the generated session secret across helm upgrade', async () => {
+    const namespace = await testNamespace('chart-upgrade');
+    const install = (command: string): ReturnType<typeof helm> =>
+      helm([
+        command,
+        'session-check',
+        chart,
+        '--install',
+        '--namespace',
+        namespace,
+        '--kubeconfig',
+        inject('kubeconfigPath'),
+        '--skip-crds',
+        '--set',
+        'rbac.userRoles=false',
+      ]);
+    const secretOf = async (): Promise<string> =>
+      JSON.parse(
+        await kubectlOk([
+          'get',
+          'secret',
+          '-n',
+          namespace,
+          'session-check-pcm-ops-console-session',
+          '-o',
+          'json',
+        ]),
+      ).data['session-secret'];
+    try {
+      const first = await install('upgrade');
+      expect(first.code, first.stderr).toBe(0);
+      const before = await secretOf();
+      const second = await install('upgrade');
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout).toContain('REVISION: 2');
+      expect(await secretOf()).toBe(before);
+    } finally {
+      await helm([
+        'uninstall',
+        'session-check',
+        '-n',
+        namespace,
+        '--kubeconfig',
+        inject('kubeconfigPath'),
+      ]);
+    }
+  });
+
+  it('caps the operator’s heap below its memory limit, from values', async () => {
+    const envOf = async (args: string[]): Promise<Record<string, string>> =>
+      resolvedEnv(container(find(manifests(await render(args)), 'Deployment', '-operator')), []);
+    expect((await envOf([])).NODE_OPTIONS).toBe('--max-old-space-size=192');
+    expect((await envOf(['--set', 'operator.maxOldSpaceMiB=256'])).NODE_OPTIONS).toBe(
+      '--max-old-space-size=256',
+    );
+    const limit = (
+      find(manifests(await render()), 'Deployment', '-operator').spec as {
+        template: { spec: { containers: { resources: { limits: { memory: string } } }[] } };
+      }
+    ).template.spec.containers[0]!.resources.limits.memory;
+    expect(Number.parseInt(limit, 10)).toBeGreaterThan(192);
   });
 });

@@ -51,3 +51,27 @@ seccompProfile:
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The Secret holding the console's session secret: the user's own, or the generated one. */}}
+{{- define "pcm-ops.consoleSessionSecret" -}}
+{{- default (printf "%s-console-session" (include "pcm-ops.fullname" .)) .Values.console.session.existingSecret -}}
+{{- end -}}
+
+{{- define "pcm-ops.consoleSessionKey" -}}
+{{- if .Values.console.session.existingSecret -}}{{ .Values.console.session.existingSecretKey }}{{- else -}}session-secret{{- end -}}
+{{- end -}}
+
+{{/* "true" when the chart's own Ingress terminates TLS in front of the console. */}}
+{{- define "pcm-ops.consoleBehindTls" -}}
+{{- and .Values.console.ingress.enabled (ne .Values.console.ingress.tlsSecretName "") | toString -}}
+{{- end -}}
+
+{{- define "pcm-ops.consoleSecureCookies" -}}
+{{- $v := .Values.console.secureCookies | toString -}}
+{{- if eq $v "auto" -}}{{ include "pcm-ops.consoleBehindTls" . }}{{- else -}}{{ $v }}{{- end -}}
+{{- end -}}
+
+{{- define "pcm-ops.consoleTrustProxy" -}}
+{{- $v := .Values.console.trustProxy | toString -}}
+{{- if eq $v "auto" -}}{{ .Values.console.ingress.enabled | toString }}{{- else -}}{{ $v }}{{- end -}}
+{{- end -}}
