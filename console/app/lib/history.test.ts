@@ -6,6 +6,7 @@ import {
   filterChoices,
   historyFilters,
   INLINE_SCRIPT,
+  shortTime,
   type HistoryFilters,
 } from './history.js';
 
@@ -88,5 +89,15 @@ describe('filterChoices', () => {
       scripts: [INLINE_SCRIPT, 'patch-check'],
       credentials: ['acct-a', 'acct-b'],
     });
+  });
+});
+
+describe('shortTime', () => {
+  it.each([
+    ['2026-11-25T21:17:14.930Z', '2026-11-25 21:17:14Z'],
+    ['2026-11-25T21:17:14Z', '2026-11-25 21:17:14Z'],
+    ['', ''],
+  ])('shows %j as %j', (time, expected) => {
+    expect(shortTime(time)).toBe(expected);
   });
 });

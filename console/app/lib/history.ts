@@ -96,3 +96,7 @@ export function filterChoices(executions: readonly ScriptExecution[]): {
 
 export const hasFilters = (filters: HistoryFilters): boolean =>
   Object.values(filters).some((value) => value !== '');
+
+/** An RFC 3339 time as `2026-05-01 11:30:00Z`: short enough for a table cell. */
+export const shortTime = (time: string): string =>
+  time.replace('T', ' ').replace(/\.\d+(?=Z$)/, '');

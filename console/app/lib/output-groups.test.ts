@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffStat, groupByOutput, outputDiff } from './output-groups.js';
+import { diffStat, groupByOutput, groupsView, outputDiff } from './output-groups.js';
 
 describe('groupByOutput', () => {
   it('groups identical outputs with their instances, largest group first', () => {
@@ -50,5 +50,30 @@ describe('outputDiff', () => {
 
   it('counts a last line without a newline', () => {
     expect(diffStat(outputDiff('', 'one\ntwo'))).toEqual({ added: 2, removed: 0 });
+  });
+});
+
+describe('groupsView', () => {
+  const samples = [
+    { instanceId: 'i-1', output: 'ok\n' },
+    { instanceId: 'i-2', output: 'ok\n' },
+    { instanceId: 'i-3', output: 'ok\n' },
+    { instanceId: 'i-4', output: 'ok\nwarning: low disk\n' },
+    { instanceId: 'i-5', output: 'fail\n' },
+    { instanceId: 'i-6', output: 'other\n' },
+  ];
+
+  it('diffs every group but the largest against the largest, within the limits', () => {
+    const view = groupsView(samples, { groups: 3, members: 2 });
+    expect(view.groups.map((g) => [g.count, g.instanceIds, g.stat])).toEqual([
+      [3, ['i-1', 'i-2'], undefined],
+      [1, ['i-5'], { added: 1, removed: 1 }],
+      [1, ['i-4'], { added: 1, removed: 0 }],
+    ]);
+    expect(view.groups[2]?.diff).toEqual([
+      { kind: 'same', text: 'ok\n' },
+      { kind: 'added', text: 'warning: low disk\n' },
+    ]);
+    expect(view).toMatchObject({ moreGroups: 1, moreTargets: 1 });
   });
 });

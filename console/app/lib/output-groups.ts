@@ -68,3 +68,48 @@ export function diffStat(parts: readonly DiffPart[]): { added: number; removed: 
   }
   return { added, removed };
 }
+
+export interface GroupSummary {
+  output: string;
+  count: number;
+  /** The first few members, to link to their output. */
+  instanceIds: string[];
+  truncated: boolean;
+  /** How the group's output differs from the largest group's; absent for the largest itself. */
+  diff?: DiffPart[];
+  stat?: { added: number; removed: number };
+}
+
+export interface GroupsView {
+  groups: GroupSummary[];
+  /** Groups left out after `limit`, and the targets in them. */
+  moreGroups: number;
+  moreTargets: number;
+}
+
+/** The groups a page shows: at most `limit` groups, each diffed against the largest. */
+export function groupsView(
+  samples: readonly OutputSample[],
+  limits: { groups: number; members: number },
+): GroupsView {
+  const all = groupByOutput(samples);
+  const shown = all.slice(0, limits.groups);
+  const base = shown[0]?.output ?? '';
+  const groups = shown.map((group, index): GroupSummary => {
+    const summary: GroupSummary = {
+      output: group.output,
+      count: group.instanceIds.length,
+      instanceIds: group.instanceIds.slice(0, limits.members),
+      truncated: group.truncated,
+    };
+    if (index === 0) return summary;
+    const diff = outputDiff(base, group.output);
+    return { ...summary, diff, stat: diffStat(diff) };
+  });
+  const rest = all.slice(limits.groups);
+  return {
+    groups,
+    moreGroups: rest.length,
+    moreTargets: rest.reduce((sum, group) => sum + group.instanceIds.length, 0),
+  };
+}
