@@ -3,12 +3,14 @@
 // re-run the failed targets only, filter the history through the URL, follow RBAC, and keep the
 // grid to a window of rows for a fleet of thousands.
 import { readFile } from 'node:fs/promises';
+import { AuthorizationV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { GROUP, KINDS } from '@pcm-ops/crds';
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuild, launchBrowser, loggedInPage } from '../support/browser.js';
 import { startConsole, userToken } from '../support/console.js';
 import { execution, useOperator } from '../support/harness.js';
+import { adminKubeConfig } from '../support/kube.js';
 
 const ACCOUNT = '310000000001';
 const REGION = 'eu-central-1';
@@ -30,6 +32,7 @@ let bareOrigin: string;
 let editor: Page;
 let viewerToken: string;
 let ids: string[];
+const cspViolations: string[] = [];
 
 const detailUrl = (name: string, at = origin): string =>
   `${at}/aws/executions/${h.namespace}/${name}`;
@@ -92,6 +95,9 @@ beforeAll(async () => {
   ]);
   viewerToken = await userToken(h.namespace, 'detail-viewer', [read]);
   editor = await loggedInPage(browser, origin, editorToken);
+  editor.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   await h.objects.create(
     execution('seeded', [ACCOUNT], [REGION], { script: { interpreter: 'bash', body: SEEDED } }),
   );
@@ -277,6 +283,39 @@ describe('execution detail in a browser', () => {
     await viewer.context().close();
   });
 
+  it('shows a refusal by the API server as a clear message when access was revoked after loading', async () => {
+    const token = await userToken(h.namespace, 'detail-revoked', [
+      {
+        apiGroups: [GROUP],
+        resources: plurals,
+        verbs: ['get', 'list', 'watch', 'patch', 'create'],
+      },
+    ]);
+    const page = await loggedInPage(browser, origin, token);
+    await page.goto(detailUrl('seeded'));
+    const rerun = page.locator('[data-action=rerun]');
+    expect(await rerun.isEnabled()).toBe(true);
+    const admin = adminKubeConfig();
+    await admin
+      .makeApiClient(RbacAuthorizationV1Api)
+      .deleteNamespacedRoleBinding({ name: 'detail-revoked', namespace: h.namespace });
+    const user = `system:serviceaccount:${h.namespace}:detail-revoked`;
+    const attributes = { group: GROUP, resource: 'scriptexecutions', verb: 'create' };
+    const mayCreate = async () =>
+      (
+        await admin.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+          body: { spec: { user, resourceAttributes: { ...attributes, namespace: h.namespace } } },
+        })
+      ).status?.allowed;
+    await expect.poll(mayCreate, { timeout: 10_000 }).toBe(false);
+    await rerun.click();
+    await expect(page.locator('.actions [role=alert]').textContent()).resolves.toMatch(
+      /^Not allowed: .*cannot create resource "scriptexecutions"/,
+    );
+    expect(page.url()).toBe(detailUrl('seeded'));
+    await page.context().close();
+  });
+
   it('filters the history by phase, script, credential, labels and time, and reloads the same view from the URL', async () => {
     await h.objects.create({
       kind: 'Script',
@@ -391,5 +430,9 @@ describe('execution detail in a browser', () => {
       await editor.locator('[data-execution]').first().waitFor();
       await editor.screenshot({ path: `docs/screenshots/history-${colorScheme}.png` });
     }
+  });
+
+  it('ran every page without a Content Security Policy violation', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

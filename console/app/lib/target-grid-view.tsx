@@ -57,10 +57,11 @@ function Filter(props: {
   options: string[];
   onChange: (value: string) => void;
 }): ReactElement {
+  const id = `grid-filter-${props.label.toLowerCase()}`;
   return (
-    <label>
-      {props.label}{' '}
-      <select value={props.value} onChange={(event) => props.onChange(event.target.value)}>
+    <span>
+      <label htmlFor={id}>{props.label}</label>{' '}
+      <select id={id} value={props.value} onChange={(event) => props.onChange(event.target.value)}>
         <option value="">all</option>
         {props.options.map((option) => (
           <option key={option} value={option}>
@@ -68,7 +69,7 @@ function Filter(props: {
           </option>
         ))}
       </select>
-    </label>
+    </span>
   );
 }
 
