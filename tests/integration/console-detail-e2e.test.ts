@@ -51,6 +51,12 @@ function parseCsv(text: string): string[][] {
   return records;
 }
 
+/** Opens a detail page and waits until React has taken over its buttons. */
+async function openDetail(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('.actions[data-hydrated]').waitFor();
+}
+
 async function phaseOf(page: Page): Promise<string> {
   return (await page.locator('[data-phase]').textContent()) ?? '';
 }
@@ -111,7 +117,7 @@ describe('execution detail in a browser', () => {
         script: { interpreter: 'bash', body: 'sleep-long 600' },
       }),
     );
-    await editor.goto(detailUrl('long-run'));
+    await openDetail(editor, detailUrl('long-run'));
     const cancel = editor.locator('[data-action=cancel]');
     await expect.poll(() => phaseOf(editor), { timeout: 60_000 }).toBe('Running');
     await expect.poll(() => cancel.isEnabled(), { timeout: 30_000 }).toBe(true);
@@ -123,7 +129,7 @@ describe('execution detail in a browser', () => {
 
   it('approves a suspended execution and shows it run to the end', async () => {
     await h.objects.create(execution('held', [ACCOUNT], [REGION], { suspend: true }));
-    await editor.goto(detailUrl('held'));
+    await openDetail(editor, detailUrl('held'));
     await expect.poll(() => phaseOf(editor), { timeout: 60_000 }).toBe('Suspended');
     expect(await editor.locator('[data-status]').count()).toBe(ids.length);
     const approve = editor.locator('[data-action=approve]');
@@ -135,7 +141,7 @@ describe('execution detail in a browser', () => {
   });
 
   it('downloads a CSV report with one row per target, its status and exit code', async () => {
-    await editor.goto(detailUrl('seeded'));
+    await openDetail(editor, detailUrl('seeded'));
     const [download] = await Promise.all([
       editor.waitForEvent('download'),
       editor.getByRole('link', { name: 'CSV' }).click(),
@@ -160,7 +166,7 @@ describe('execution detail in a browser', () => {
   });
 
   it('groups targets by identical output, with counts and a diff against the largest group', async () => {
-    await editor.goto(`${detailUrl('seeded')}?view=groups`);
+    await openDetail(editor, `${detailUrl('seeded')}?view=groups`);
     const groups = editor.locator('[data-group]');
     await expect.poll(() => groups.count()).toBe(3);
     const counts = await editor.locator('[data-group-count]').allTextContents();
@@ -188,7 +194,7 @@ describe('execution detail in a browser', () => {
   });
 
   it('shows stdout and stderr apart, full output through the operator, and searches it', async () => {
-    await editor.goto(`${detailUrl('seeded')}?target=${ids[3]}`);
+    await openDetail(editor, `${detailUrl('seeded')}?target=${ids[3]}`);
     await expect(editor.locator('pre[data-stream=stderr]').textContent()).resolves.toBe(
       'warning: package pinned\n',
     );
@@ -202,7 +208,7 @@ describe('execution detail in a browser', () => {
     await h.objects.waitFor('scriptexecutions', 'long-output', (o) =>
       Boolean(o.status?.completionTime),
     );
-    await editor.goto(`${detailUrl('long-output')}?target=${ids[0]}`);
+    await openDetail(editor, `${detailUrl('long-output')}?target=${ids[0]}`);
     const stdout = editor.locator('pre[data-stream=stdout]');
     await expect.poll(async () => ((await stdout.textContent()) ?? '').length).toBe(24_000);
     await expect(editor.locator('[data-truncated=stdout]').textContent()).resolves.toContain(
@@ -226,7 +232,7 @@ describe('execution detail in a browser', () => {
 
   it('falls back to the kept excerpt with a notice when the operator cannot be reached', async () => {
     const page = await loggedInPage(browser, bareOrigin, viewerToken);
-    await page.goto(`${detailUrl('long-output', bareOrigin)}?target=${ids[0]}`);
+    await openDetail(page, `${detailUrl('long-output', bareOrigin)}?target=${ids[0]}`);
     await expect(page.locator('[data-notice]').textContent()).resolves.toMatch(
       /full output is unavailable.*first 1,000 characters/,
     );
@@ -237,7 +243,7 @@ describe('execution detail in a browser', () => {
   });
 
   it('re-runs only the failed targets as a new execution over exactly those instances', async () => {
-    await editor.goto(detailUrl('seeded'));
+    await openDetail(editor, detailUrl('seeded'));
     await editor.locator('[data-action=rerunFailed]').click();
     await editor.waitForURL(
       new RegExp(`/aws/executions/${h.namespace}/seeded-failed-[a-z0-9]{5}$`),
@@ -270,7 +276,7 @@ describe('execution detail in a browser', () => {
       (o) => o.status?.phase === 'Suspended',
     );
     const viewer = await loggedInPage(browser, origin, viewerToken);
-    await viewer.goto(detailUrl('held-for-viewer'));
+    await openDetail(viewer, detailUrl('held-for-viewer'));
     for (const action of ['approve', 'cancel', 'rerun', 'rerunFailed', 'clone']) {
       expect(await viewer.locator(`button[data-action=${action}]`).isDisabled()).toBe(true);
     }
@@ -292,7 +298,7 @@ describe('execution detail in a browser', () => {
       },
     ]);
     const page = await loggedInPage(browser, origin, token);
-    await page.goto(detailUrl('seeded'));
+    await openDetail(page, detailUrl('seeded'));
     const rerun = page.locator('[data-action=rerun]');
     expect(await rerun.isEnabled()).toBe(true);
     const admin = adminKubeConfig();
@@ -393,7 +399,7 @@ describe('execution detail in a browser', () => {
       (o) => Boolean(o.status?.completionTime),
       600_000,
     );
-    await editor.goto(detailUrl('fleet'));
+    await openDetail(editor, detailUrl('fleet'));
     await expect(editor.locator('[data-shown]').textContent()).resolves.toBe(
       `${BIG_TOTAL} targets`,
     );
@@ -409,9 +415,9 @@ describe('execution detail in a browser', () => {
       .poll(() => new URL(editor.url()).searchParams.get('target'))
       .toBe(await last.getAttribute('data-instance'));
     await editor.getByLabel('Region', { exact: true }).selectOption(BIG_REGIONS[1]!);
-    await expect(editor.locator('[data-shown]').textContent()).resolves.toBe(
-      `${BIG_TOTAL / 2} of ${BIG_TOTAL} targets`,
-    );
+    await expect
+      .poll(() => editor.locator('[data-shown]').textContent())
+      .toBe(`${BIG_TOTAL / 2} of ${BIG_TOTAL} targets`);
     const regions = await editor.locator('tr[data-instance] td:nth-child(3)').allTextContents();
     expect(new Set(regions)).toEqual(new Set([BIG_REGIONS[1]]));
     expect(new URL(editor.url()).searchParams.get('region')).toBe(BIG_REGIONS[1]);
@@ -420,7 +426,7 @@ describe('execution detail in a browser', () => {
   it('takes light and dark screenshots of the output groups and the filtered history', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       await editor.emulateMedia({ colorScheme });
-      await editor.goto(`${detailUrl('seeded')}?view=groups`);
+      await openDetail(editor, `${detailUrl('seeded')}?view=groups`);
       await editor.locator('[data-group]').first().waitFor();
       await editor.screenshot({
         path: `docs/screenshots/execution-groups-${colorScheme}.png`,

@@ -2,7 +2,7 @@
 // failed targets only, clone into the form. Each button follows RBAC (SelfSubjectAccessReview in
 // the loader) and says why it is disabled; a refusal by the API server is shown as it came.
 import { Link, useNavigate, useRevalidator, useRouteLoaderData } from '@remix-run/react';
-import { useState, type ReactElement } from 'react';
+import { useEffect, useState, type ReactElement } from 'react';
 import type { RootData } from '../root.js';
 import { executionHref, PCM } from './links.js';
 import type { NewExecution } from './rerun.js';
@@ -116,6 +116,8 @@ export function ExecutionActions({ data }: { data: ActionsData }): ReactElement 
   const navigate = useNavigate();
   const [problem, setProblem] = useState('');
   const [busy, setBusy] = useState(false);
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const object = `/namespaces/${data.namespace}/scriptexecutions`;
   const run = (path: string, init: RequestInit, thenOpen: boolean): void => {
     setBusy(true);
@@ -149,7 +151,7 @@ export function ExecutionActions({ data }: { data: ActionsData }): ReactElement 
   const self = `${object}/${data.name}`;
   const cloneHref = `/aws/executions/new?from=${data.namespace}/${data.name}`;
   return (
-    <div className="actions">
+    <div className="actions" data-hydrated={hydrated ? '' : undefined}>
       <div className="buttons">
         {data.suspended
           ? button('approve', () => run(self, patchSpec({ suspend: false }), false))
