@@ -301,10 +301,16 @@ describe('execution detail in a browser', () => {
     await openDetail(page, detailUrl('seeded'));
     const rerun = page.locator('[data-action=rerun]');
     expect(await rerun.isEnabled()).toBe(true);
+    // Take create away, keep read: the page stays readable after the refusal.
     const admin = adminKubeConfig();
-    await admin
-      .makeApiClient(RbacAuthorizationV1Api)
-      .deleteNamespacedRoleBinding({ name: 'detail-revoked', namespace: h.namespace });
+    await admin.makeApiClient(RbacAuthorizationV1Api).replaceNamespacedRole({
+      name: 'detail-revoked',
+      namespace: h.namespace,
+      body: {
+        metadata: { name: 'detail-revoked' },
+        rules: [{ apiGroups: [GROUP], resources: plurals, verbs: ['get', 'list', 'watch'] }],
+      },
+    });
     const user = `system:serviceaccount:${h.namespace}:detail-revoked`;
     const attributes = { group: GROUP, resource: 'scriptexecutions', verb: 'create' };
     const mayCreate = async () =>
@@ -319,6 +325,9 @@ describe('execution detail in a browser', () => {
       /^Not allowed: .*cannot create resource "scriptexecutions"/,
     );
     expect(page.url()).toBe(detailUrl('seeded'));
+    await expect
+      .poll(() => page.locator('[data-reason-for~=rerun]').textContent())
+      .toMatch(/RBAC does not let you create scriptexecutions/);
     await page.context().close();
   });
 
