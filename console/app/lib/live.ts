@@ -1,9 +1,11 @@
 // Live updates: watch events for this execution (and its batches) arrive as Server-Sent Events,
-// and each one re-runs the page's loaders, so the view changes without a reload.
+// and re-run the page's loaders, one reload at a time, so the view changes by itself.
 import { useRevalidator } from '@remix-run/react';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 const EVENTS = ['ADDED', 'MODIFIED', 'DELETED'];
+/** Events this close together cause one reload. */
+const COALESCE_MS = 150;
 const EXECUTION_LABEL = 'pcm-ops.io/execution';
 
 interface WatchedObject {
@@ -39,13 +41,20 @@ function watch(url: string, name: string, onChange: () => void): () => void {
   return () => source.close();
 }
 
+/**
+ * Re-runs the loaders when the execution or its batches change. Changes arriving while the
+ * loaders run are coalesced into one more run after it: with thousands of targets, batch events
+ * come faster than a reload, and restarting the reload on each would never let one finish.
+ */
 export function useLiveExecution(namespace: string, name: string, active: boolean): void {
   const revalidator = useRevalidator();
   const latest = useRef(revalidator);
   latest.current = revalidator;
+  const [dirty, setDirty] = useState(false);
+  const idle = revalidator.state === 'idle';
   useEffect(() => {
     if (!active) return undefined;
-    const refresh = (): void => latest.current.revalidate();
+    const refresh = (): void => setDirty(true);
     const query = `namespace=${encodeURIComponent(namespace)}`;
     const stops = [
       watch(`/events/scriptexecutions?${query}`, name, refresh),
@@ -53,4 +62,12 @@ export function useLiveExecution(namespace: string, name: string, active: boolea
     ];
     return () => stops.forEach((stop) => stop());
   }, [namespace, name, active]);
+  useEffect(() => {
+    if (!dirty || !idle) return undefined;
+    const timer = setTimeout(() => {
+      setDirty(false);
+      latest.current.revalidate();
+    }, COALESCE_MS);
+    return () => clearTimeout(timer);
+  }, [dirty, idle]);
 }

@@ -1,19 +1,24 @@
-// One execution: box score, progress per account and region, the per-target grid with live
-// updates, the output viewer (?target=) and Cancel, enabled only when RBAC allows the patch.
-import { json, type LoaderFunctionArgs } from '@remix-run/server-runtime';
-import type { MetaFunction } from '@remix-run/react';
-import { Link, useLoaderData, useRevalidator, useRouteLoaderData } from '@remix-run/react';
-import { useState, type ReactElement } from 'react';
+// One execution: box score, progress per account and region, the per-target grid (or the targets
+// grouped by output, ?view=groups) with live updates, the output viewer (?target=) and the
+// actions, each enabled only when RBAC allows it.
+import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
+import type { MetaFunction, ShouldRevalidateFunction } from '@remix-run/react';
+import { Link, useLoaderData, useLocation } from '@remix-run/react';
+import type { ReactElement } from 'react';
 import type { ExecutionBatch, ScriptExecution } from '@pcm-ops/crds';
+import { actionBlockers } from '../lib/blockers.js';
+import { ExecutionActions, type ActionsData } from '../lib/execution-actions.js';
+import { mayI, readExecution } from '../lib/execution-detail.server.js';
 import { isTerminal, targetOutput, targetRows, type TargetRow } from '../lib/executions.js';
-import { canI, kubeGet, requireUser, type Permission } from '../lib/kube.server.js';
-import { executionHref, PCM, phaseClass } from '../lib/links.js';
+import { executionHref, phaseClass } from '../lib/links.js';
 import { useLiveExecution } from '../lib/live.js';
-import { plainOutput } from '../lib/output.js';
+import { groupsView, type GroupsView, type OutputSample } from '../lib/output-groups.js';
+import { OutputGroups } from '../lib/output-groups-view.js';
+import { OutputViewer, type Excerpt } from '../lib/output-viewer.js';
+import { RERUNNABLE, rerunExecution, rerunFailedExecution } from '../lib/rerun.js';
 import { RouteError } from '../lib/route-error.js';
-import type { RootData } from '../root.js';
+import { TargetGrid } from '../lib/target-grid-view.js';
 
-const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const COUNT_KEYS = [
   'total',
   'succeeded',
@@ -24,23 +29,63 @@ const COUNT_KEYS = [
   'pending',
   'skipped',
 ] as const;
+const GROUP_LIMITS = { groups: 50, members: 24 };
+const STILL_RUNNING: ReadonlySet<string> = new Set(['Pending', 'InProgress', 'Delayed']);
+/** Query parameters the grid applies in the browser: changing them needs no new data. */
+const CLIENT_ONLY = new Set(['status', 'account', 'region', 'sort', 'order']);
 
 export const meta: MetaFunction = ({ params }) => [{ title: `${params.name ?? ''} · PCM-Ops` }];
 
-interface SelectedOutput {
-  instanceId: string;
-  output: string;
-  truncated: boolean;
-}
+type View = 'grid' | 'groups';
 
 interface DetailData {
   namespace: string;
   name: string;
+  view: View;
   status: NonNullable<ScriptExecution['status']>;
-  cancelRequested: boolean;
   rows: TargetRow[];
-  selected: SelectedOutput | null;
-  cancel: Permission;
+  selected: Excerpt | null;
+  groups: GroupsView | null;
+  reported: number;
+  actions: ActionsData;
+}
+
+function outputSamples(batches: ExecutionBatch[]): OutputSample[] {
+  return batches.flatMap((batch) =>
+    (batch.status?.invocations ?? [])
+      .filter((invocation) => !STILL_RUNNING.has(invocation.status))
+      .map((invocation) => ({
+        instanceId: invocation.instanceId,
+        output: invocation.output ?? '',
+        truncated: invocation.outputTruncated,
+      })),
+  );
+}
+
+function actionsData(
+  execution: ScriptExecution,
+  batches: ExecutionBatch[],
+  permissions: { mayPatch: string; mayCreate: string },
+): ActionsData {
+  const failedCount = batches
+    .flatMap((batch) => batch.status?.invocations ?? [])
+    .filter((invocation) => RERUNNABLE.has(invocation.status)).length;
+  const blockers = actionBlockers({
+    phase: execution.status?.phase,
+    suspend: execution.spec.suspend === true,
+    cancelRequested: execution.spec.cancel === true,
+    failedCount,
+    ...permissions,
+  });
+  return {
+    namespace: execution.metadata.namespace ?? '',
+    name: execution.metadata.name ?? '',
+    blockers,
+    suspended: execution.spec.suspend === true && !isTerminal(execution.status?.phase),
+    rerun: rerunExecution(execution),
+    rerunFailed: blockers.rerunFailed ? null : (rerunFailedExecution(execution, batches) ?? null),
+    failedCount,
+  };
 }
 
 export async function loader({
@@ -48,35 +93,46 @@ export async function loader({
   params,
   request,
 }: LoaderFunctionArgs): Promise<DetailData> {
-  requireUser(context);
-  const namespace = params.namespace ?? '';
-  const name = params.name ?? '';
-  if (!NAME.test(namespace) || !NAME.test(name)) {
-    throw json({ message: 'not a valid namespace or execution name' }, { status: 404 });
-  }
-  const base = `${PCM}/namespaces/${namespace}`;
-  const selector = encodeURIComponent(`pcm-ops.io/execution=${name}`);
-  const [execution, batches, cancel] = await Promise.all([
-    kubeGet<ScriptExecution>(context, `${base}/scriptexecutions/${name}`),
-    kubeGet<{ items: ExecutionBatch[] }>(
-      context,
-      `${base}/executionbatches?labelSelector=${selector}`,
-    ),
-    canI(context, { verb: 'patch', resource: 'scriptexecutions', namespace, name }),
+  const { namespace, name, execution, batches } = await readExecution(context, params);
+  const [mayPatch, mayCreate] = await Promise.all([
+    mayI(context, 'patch', namespace, name),
+    mayI(context, 'create', namespace),
   ]);
-  const target = new URL(request.url).searchParams.get('target');
-  const found = target ? targetOutput(batches.items, target) : undefined;
-  const selected: SelectedOutput | null = target && found ? { instanceId: target, ...found } : null;
+  const search = new URL(request.url).searchParams;
+  const view: View = search.get('view') === 'groups' ? 'groups' : 'grid';
+  const target = search.get('target');
+  const found = target ? targetOutput(batches, target) : undefined;
+  const samples = view === 'groups' ? outputSamples(batches) : [];
+  const rows = targetRows(batches);
   return {
     namespace,
     name,
+    view,
     status: execution.status ?? {},
-    cancelRequested: execution.spec.cancel === true,
-    rows: targetRows(batches.items),
-    selected,
-    cancel,
+    rows,
+    selected: target && found ? { instanceId: target, ...found } : null,
+    groups: view === 'groups' ? groupsView(samples, GROUP_LIMITS) : null,
+    reported: samples.length,
+    actions: actionsData(execution, batches, { mayPatch, mayCreate }),
   };
 }
+
+/** Filtering and sorting the grid happen in the browser: no reload for those. */
+export const shouldRevalidate: ShouldRevalidateFunction = ({
+  currentUrl,
+  nextUrl,
+  defaultShouldRevalidate,
+}) => {
+  if (currentUrl.pathname !== nextUrl.pathname) return defaultShouldRevalidate;
+  const rest = (url: URL): string => {
+    const kept = new URLSearchParams(url.search);
+    for (const key of CLIENT_ONLY) kept.delete(key);
+    kept.sort();
+    return kept.toString();
+  };
+  if (rest(currentUrl) === rest(nextUrl) && currentUrl.search !== nextUrl.search) return false;
+  return defaultShouldRevalidate;
+};
 
 function BoxScore({ status }: { status: DetailData['status'] }): ReactElement {
   const counts = status.counts ?? { total: 0 };
@@ -103,131 +159,99 @@ function Accounts({ status }: { status: DetailData['status'] }): ReactElement | 
   const accounts = status.accounts ?? [];
   if (accounts.length === 0) return null;
   return (
-    <table className="grid compact" aria-label="Accounts and regions">
-      <thead>
-        <tr>
-          <th>Account</th>
-          <th>Region</th>
-          <th>Credential</th>
-          <th>Targets</th>
-          <th>Succeeded</th>
-          <th>Failed</th>
-        </tr>
-      </thead>
-      <tbody>
-        {accounts.map((row) => (
-          <tr key={`${row.accountId}/${row.region}/${row.target ?? ''}`}>
-            <td>{row.accountId}</td>
-            <td>{row.region}</td>
-            <td>{row.credential}</td>
-            <td>{row.total}</td>
-            <td>{row.succeeded ?? 0}</td>
-            <td>{row.failed ?? 0}</td>
+    <details className="accounts" open={accounts.length <= 6}>
+      <summary>
+        {accounts.length} {accounts.length === 1 ? 'account and region' : 'accounts and regions'}
+      </summary>
+      <table className="grid compact" aria-label="Accounts and regions">
+        <thead>
+          <tr>
+            <th>Account</th>
+            <th>Region</th>
+            <th>Credential</th>
+            <th>Targets</th>
+            <th>Succeeded</th>
+            <th>Failed</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {accounts.map((row) => (
+            <tr key={`${row.accountId}/${row.region}/${row.target ?? ''}`}>
+              <td>{row.accountId}</td>
+              <td>{row.region}</td>
+              <td>{row.credential}</td>
+              <td>{row.total}</td>
+              <td>{row.succeeded ?? 0}</td>
+              <td>{row.failed ?? 0}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }
 
-function TargetGrid(props: { rows: TargetRow[]; selected: string | undefined }): ReactElement {
-  if (props.rows.length === 0) return <p className="muted">No targets planned yet.</p>;
+function withSearch(search: string, change: Record<string, string | null>): string {
+  const next = new URLSearchParams(search);
+  for (const [key, value] of Object.entries(change)) {
+    if (value === null) next.delete(key);
+    else next.set(key, value);
+  }
+  const text = next.toString();
+  return text ? `?${text}` : '?';
+}
+
+function ViewTabs({ data }: { data: DetailData }): ReactElement {
+  const { search } = useLocation();
+  const base = executionHref(data.namespace, data.name);
   return (
-    <table className="grid" aria-label="Targets">
-      <thead>
-        <tr>
-          <th>Instance</th>
-          <th>Account</th>
-          <th>Region</th>
-          <th>Status</th>
-          <th>Exit</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((row) => (
-          <tr
-            key={row.instanceId}
-            data-instance={row.instanceId}
-            aria-selected={row.instanceId === props.selected}
-          >
-            <td>
-              <Link to={`?target=${encodeURIComponent(row.instanceId)}`} preventScrollReset>
-                {row.instanceId}
-              </Link>
-            </td>
-            <td>{row.accountId}</td>
-            <td>{row.region}</td>
-            <td>
-              <span className={phaseClass(row.status)} data-status>
-                {row.status}
-              </span>
-            </td>
-            <td>{row.exitCode ?? ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <nav className="tabs" aria-label="Views">
+      <Link
+        to={withSearch(search, { view: null, target: null })}
+        aria-current={data.view === 'grid' ? 'page' : undefined}
+      >
+        Targets
+      </Link>
+      <Link
+        to={withSearch(search, { view: 'groups', target: null })}
+        aria-current={data.view === 'groups' ? 'page' : undefined}
+      >
+        Group by output
+      </Link>
+      <span className="downloads">
+        Report:{' '}
+        <a href={`${base}/report.csv`} download>
+          CSV
+        </a>{' '}
+        <a href={`${base}/report.json`} download>
+          JSON
+        </a>
+      </span>
+    </nav>
   );
 }
 
-function OutputViewer({ selected }: { selected: SelectedOutput }): ReactElement {
+function Body({ data }: { data: DetailData }): ReactElement {
+  const { search } = useLocation();
+  const status = data.rows.find((row) => row.instanceId === data.selected?.instanceId)?.status;
+  const main =
+    data.view === 'groups' && data.groups ? (
+      <OutputGroups view={data.groups} pending={data.rows.length - data.reported} />
+    ) : (
+      <TargetGrid rows={data.rows} selected={data.selected?.instanceId} />
+    );
   return (
-    <section className="output" aria-label="Output">
-      <header>
-        <h2>Output of {selected.instanceId}</h2>
-        <Link to="?" preventScrollReset>
-          Close
-        </Link>
-      </header>
-      {selected.output === '' ? <p className="muted">No output yet.</p> : null}
-      {/* Untrusted text: a React text node, escaped by React, never parsed as HTML. */}
-      <pre className="output-text">{plainOutput(selected.output)}</pre>
-      {selected.truncated ? (
-        <p className="muted">Only the first part of the output is kept here.</p>
-      ) : null}
-    </section>
-  );
-}
-
-async function requestCancel(namespace: string, name: string, csrfToken: string): Promise<string> {
-  const response = await fetch(`/k8s${PCM}/namespaces/${namespace}/scriptexecutions/${name}`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/merge-patch+json', 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ spec: { cancel: true } }),
-  });
-  if (response.ok) return '';
-  const body = (await response.json().catch(() => ({}))) as { message?: string };
-  return body.message ?? `cancel failed (${response.status})`;
-}
-
-function cancelBlocker(data: DetailData): string {
-  if (!data.cancel.allowed) return data.cancel.reason;
-  if (isTerminal(data.status.phase)) return 'the execution has finished';
-  if (data.cancelRequested) return 'cancel already requested';
-  return '';
-}
-
-function CancelButton({ data }: { data: DetailData }): ReactElement {
-  const root = useRouteLoaderData<RootData>('root');
-  const revalidator = useRevalidator();
-  const [problem, setProblem] = useState('');
-  const blocker = cancelBlocker(data);
-  const onClick = (): void => {
-    void requestCancel(data.namespace, data.name, root?.csrfToken ?? '').then((message) => {
-      setProblem(message);
-      revalidator.revalidate();
-    });
-  };
-  return (
-    <div className="actions">
-      <button type="button" disabled={blocker !== ''} title={blocker} onClick={onClick}>
-        Cancel
-      </button>
-      {blocker ? <span className="reason">{blocker}</span> : null}
-      {problem ? (
-        <span className="problem" role="alert">
-          {problem}
-        </span>
+    <div className={data.selected ? 'split' : ''}>
+      {main}
+      {data.selected ? (
+        <OutputViewer
+          key={data.selected.instanceId}
+          namespace={data.namespace}
+          name={data.name}
+          excerpt={data.selected}
+          status={status ?? ''}
+          closeHref={withSearch(search, { target: null })}
+        />
       ) : null}
     </div>
   );
@@ -249,15 +273,13 @@ export default function ExecutionDetail(): ReactElement {
           {phase}
         </span>
         <Link to={`/yaml/scriptexecutions/${data.namespace}/${data.name}`}>YAML</Link>
-        <CancelButton data={data} />
+        <ExecutionActions data={data.actions} />
       </header>
       {data.status.message ? <p className="message">{data.status.message}</p> : null}
       <BoxScore status={data.status} />
       <Accounts status={data.status} />
-      <div className={data.selected ? 'split' : ''}>
-        <TargetGrid rows={data.rows} selected={data.selected?.instanceId} />
-        {data.selected ? <OutputViewer selected={data.selected} /> : null}
-      </div>
+      <ViewTabs data={data} />
+      <Body data={data} />
     </>
   );
 }

@@ -1,0 +1,7 @@
+// GET /aws/executions/{namespace}/{name}/report.csv: one quoted CSV row per target.
+import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
+import { reportResponse } from '../lib/report.server.js';
+
+export function loader({ context, params }: LoaderFunctionArgs): Promise<Response> {
+  return reportResponse(context, params, 'csv');
+}
