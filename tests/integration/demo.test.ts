@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { GROUP, VERSION } from '@pcm-ops/crds';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseBanner, STOPPED_LINE, type DemoEndpoints } from '../infra/demo-banner.js';
@@ -125,39 +124,22 @@ async function relayed<T>(target: Page, url: string): Promise<T> {
   return JSON.parse(answer.text) as T;
 }
 
-async function createFromConsole(target: Page, namespace: string): Promise<number> {
-  const url = `/k8s/apis/${GROUP}/${VERSION}/namespaces/${namespace}/scriptexecutions`;
-  const body = {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'ScriptExecution',
-    metadata: { name: NAME },
-    spec: {
-      scriptRef: { name: 'patch-precheck' },
-      parameters: { MIN_FREE_MB: '2048', MODE: 'strict' },
-      targets: [
-        {
-          name: 'prod-web',
-          credentialRef: { name: 'prod' },
-          regions: ['eu-west-1', 'us-east-1'],
-          tags: { Role: ['web'] },
-          filters: { platforms: ['Linux'] },
-        },
-      ],
-    },
-  };
-  // the route and CSRF header the console's own forms use, from the logged-in page
-  return target.evaluate(
-    async ({ url, body }) => {
-      const me = (await (await fetch('/auth/me')).json()) as { csrfToken: string };
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
-        body: JSON.stringify(body),
-      });
-      return response.status;
-    },
-    { url, body },
-  );
+/** Fills the console's new-execution form as a person would and presses Run now. */
+async function runFromForm(target: Page, consoleUrl: string): Promise<void> {
+  await target.goto(`${consoleUrl}/aws/executions/new?script=patch-precheck`);
+  await target.waitForSelector('form[data-hydrated]');
+  await target.fill('#name', NAME);
+  await target.fill('#param-MIN_FREE_MB', '2048');
+  await target.selectOption('#param-MODE', 'strict');
+  await target.check('input[name=credential][value="prod"]');
+  await target.fill('#regions', 'eu-west-1, us-east-1');
+  await target.fill('#tags', 'Role=web');
+  await target.check('input[name=platform][value="Linux"]');
+  await expect
+    .poll(() => target.locator('[data-preview-total] strong').textContent(), { timeout: 60_000 })
+    .toBe('10');
+  await target.click('button:has-text("Run now")');
+  await target.waitForURL(`**/aws/executions/*/${NAME}`, { timeout: 60_000 });
 }
 
 afterAll(async () => {
@@ -228,8 +210,7 @@ describe('npm run demo', () => {
   });
 
   it('runs the example script from the console and shows Succeeded', async () => {
-    expect(await createFromConsole(page, endpoints.namespace)).toBe(201);
-    await page.goto(`${endpoints.consoleUrl}/aws/executions/${endpoints.namespace}/${NAME}`);
+    await runFromForm(page, endpoints.consoleUrl);
     await expect
       .poll(() => page.locator('[data-phase]').textContent(), { timeout: 180_000 })
       .toBe('Succeeded');
