@@ -2,6 +2,7 @@
 import type { MachineInfo } from './machine.js';
 import type { ModuleFootprint } from './memory-baseline.js';
 import type { ConcurrentResult } from './scenarios/concurrent.js';
+import type { ConsoleResult } from './scenarios/console.js';
 import type { EconomyResult } from './scenarios/economy.js';
 import type { FloorRun } from './scenarios/floor.js';
 import type { LatencyResult } from './scenarios/latency.js';
@@ -24,4 +25,5 @@ export interface BenchResults {
   scale: ScaleRun[];
   baseline: ModuleFootprint[];
   concurrent: ConcurrentResult;
+  console: ConsoleResult;
 }
