@@ -95,6 +95,7 @@ function results(): BenchResults {
       { pairs: 1, direct: [{ ms: 5_000, sendMs: 3_000, calls: {}, rounds: 3 }] },
       { pairs: 10, direct: [{ ms: 4_000, sendMs: 1_000, calls: {}, rounds: 2 }] },
     ],
+    loadAverage: [2.5, 3, 9],
     scale: [
       scaleRun('compiled, --max-old-space-size=128', 200),
       scaleRun('compiled, no heap limit', 310),

@@ -55,6 +55,11 @@ function header(results: BenchResults, operatorRuntime: string): string {
         ['Node.js', m.node],
         ['Kubernetes (local control plane)', m.kubernetes],
         ['moto (AWS emulator)', m.moto],
+        [
+          'load average (1 min) during the run',
+          `median ${fixed(median(results.loadAverage), 1)}, max ${fixed(Math.max(...results.loadAverage), 1)} ` +
+            `on ${m.cores} cores (the machine is shared: other work ran beside the benchmark)`,
+        ],
       ],
     ),
   ].join('\n');

@@ -19,6 +19,8 @@ export interface BenchResults {
   date: string;
   durationSeconds: number;
   machine: MachineInfo;
+  /** the machine's 1-minute load average, sampled every 10 s through the run */
+  loadAverage: number[];
   latency: LatencyResult;
   economy: EconomyResult;
   floor: FloorResult[];

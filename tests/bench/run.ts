@@ -12,6 +12,7 @@
 // economy-model.ts and busy-phases.ts are the pure arithmetic (with tests beside them); report*.ts
 // and chart.ts format.
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { chartSvg } from './chart.js';
 import {
@@ -101,7 +102,7 @@ async function scaleScenarios(
 async function measure(
   env: BenchEnv,
   run: Settings,
-): Promise<Omit<BenchResults, 'durationSeconds' | 'date' | 'command'>> {
+): Promise<Omit<BenchResults, 'durationSeconds' | 'date' | 'command' | 'loadAverage'>> {
   const machine = await describeMachine(env);
   const compiled = await compiledRuntime();
   progress(`latency: ${run.latencySamples} executions with a light operator, then with a busy one`);
@@ -139,6 +140,9 @@ async function writeReport(results: BenchResults, run: Settings): Promise<void> 
 async function main(): Promise<void> {
   const run = settings(process.argv.slice(2));
   const began = Date.now();
+  const loadAverage: number[] = [os.loadavg()[0]!];
+  const sampler = setInterval(() => loadAverage.push(os.loadavg()[0]!), 10_000);
+  sampler.unref();
   const date = new Date(began).toISOString();
   const interrupted = (signal: string): void => {
     process.stderr.write(`\n${signal}: stopping everything the benchmark started…\n`);
@@ -160,7 +164,8 @@ async function main(): Promise<void> {
   }
   const command = [COMMAND, ...run.args].join(' ');
   const durationSeconds = (Date.now() - began) / 1000;
-  await writeReport({ ...measured, command, date, durationSeconds }, run);
+  clearInterval(sampler);
+  await writeReport({ ...measured, command, date, durationSeconds, loadAverage }, run);
 }
 
 main().catch((error: unknown) => {
