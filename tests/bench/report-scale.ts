@@ -90,8 +90,9 @@ export function scaleSection(runs: ScaleRun[], baseline: ModuleFootprint[]): str
       '(they include the operator’s lease renewals); the largest object is the JSON size of the ' +
       'execution and its ExecutionBatch objects as read back. The first row is the operator as ' +
       'its container image runs it: compiled to JavaScript, plain `node`, with the V8 heap limit ' +
-      'recommended for the image; the same run is repeated without the limit, and through tsx ' +
-      'as the tests run it.',
+      'recommended for the image; the same run is repeated without the limit. (Through tsx, as ' +
+      'the tests run it, the operator loads more before any work: see the last line of the ' +
+      'table of what the process loads.)',
     '',
     table(header, runs.map(scaleRow)),
     '',

@@ -68,7 +68,6 @@ function settings(argv: string[]): Settings {
 const VARIANTS: RuntimeVariant[] = [
   { label: `compiled, ${HEAP_LIMIT}`, compiled: true, nodeOptions: HEAP_LIMIT },
   { label: 'compiled, no heap limit', compiled: true },
-  { label: 'tsx (as the tests run it)', compiled: false },
 ];
 
 /** Compiles the operator once; every scenario's operator runs compiled, with the heap limit. */
