@@ -86,13 +86,15 @@ export function consoleSection(result: ConsoleResult): string {
         ? ` — **missed** (median ${msValue(visible.median)}, p90 ${msValue(visible.p90)}).`
         : ` — met (median ${msValue(visible.median)}, p90 ${msValue(visible.p90)}).`),
     '',
-    '- **Why a change takes this long to show.** The page learns of a change through its watch ' +
-      'stream, then asks the server for all of its loader data again: the execution and every one ' +
-      `of its 200 batches with their invocations, ${mib(dataBytes)} that took ` +
-      `${msValue(data.median)} at the median to produce and receive here, and renders every row ` +
-      'of the per-target grid again. The time grows with the number of targets rather than with ' +
-      'the size of the change. Re-reading only what changed (the watch event carries the object) ' +
-      'and rendering only the rows in view would take it out of the path.',
+    '- **Where the time goes.** The page learns of a change through its watch stream, then ' +
+      'asks the server for all of its loader data again: the execution and every one of its ' +
+      `200 batches with their invocations, ${mib(dataBytes)} that took ${msValue(data.median)} ` +
+      'at the median to produce and receive on its own (the table above). The rest of the ' +
+      'time is the watch event reaching the page and the page rendering every row of the ' +
+      'per-target grid again (the two were not timed apart); it grows with the number of ' +
+      'targets rather than with the size of the change. Rendering only the rows in view, and ' +
+      'reading only what changed (the watch event carries the object), would take it out of ' +
+      'the path.',
     `- **Server-side render.** The first byte waits for the whole loader (the execution, its ` +
       `batches, an access review) and the rendering of all ${result.targets.toLocaleString('en-US')} ` +
       `rows: the page weighs ${mib(ssrBytes)}, with the loader data (${mib(dataBytes)}) embedded ` +

@@ -1,6 +1,6 @@
 // The scale, memory and many-executions sections of the report.
 import { totalCalls } from './aws-calls.js';
-import { count, duration, fixed, kib, mib, table } from './format.js';
+import { count, duration, fixed, kib, mib, table, verdict } from './format.js';
 import type { ModuleFootprint } from './memory-baseline.js';
 import type { ConcurrentResult } from './scenarios/concurrent.js';
 import type { ScaleRun } from './scenarios/scale.js';
@@ -109,17 +109,7 @@ export function scaleSection(runs: ScaleRun[], baseline: ModuleFootprint[]): str
   ].join('\n');
 }
 
-/** What running through tsx added to the idle operator at scale, if both runtimes ran. */
-export function tsxIdleOverhead(runs: ScaleRun[]): number | undefined {
-  const tsx = runs.find((r) => r.runtime.startsWith('tsx'));
-  const compiled = runs.find((r) => r.runtime.startsWith('compiled, no heap limit'));
-  return tsx && compiled ? tsx.idle.rss - compiled.idle.rss : undefined;
-}
-
-export function concurrentSection(
-  result: ConcurrentResult,
-  context: { runtime: string; tsxOverhead?: number },
-): string {
+export function concurrentSection(result: ConcurrentResult, context: { runtime: string }): string {
   const { runtime } = context;
   const perExecution = (n: number): string => fixed(n / result.executions, 1);
   const calls = Object.entries(result.calls)
@@ -168,11 +158,11 @@ export function concurrentSection(
       result.footprint.apiByKind.map(([kind, n]) => `\`${kind}\` ${count(n)}`).join(', ') +
       '.',
     '',
-    concurrentFindings(result, context.tsxOverhead),
+    concurrentFindings(result, runtime),
   ].join('\n');
 }
 
-function concurrentFindings(result: ConcurrentResult, tsxOverhead?: number): string {
+function concurrentFindings(result: ConcurrentResult, runtime: string): string {
   const lines = [
     `- **Throughput.** About ${fixed(result.executions / (result.ms / 1000), 1)} executions ` +
       `per second end to end, with the operator using ${fixed(result.footprint.cpuSeconds / (result.ms / 1000), 2)} ` +
@@ -186,17 +176,14 @@ function concurrentFindings(result: ConcurrentResult, tsxOverhead?: number): str
         `of a ${duration(result.ms)} run, though each needs a few seconds of work. The operator ` +
         'takes a new execution from plan to first send in one reconcile, and new executions wait ' +
         'in a lane of the work queue that its workers empty before the polls of running ones; ' +
-        'under a backlog of 1,000 the sends therefore come first and the polls that finish the ' +
-        'runs wait for them, each poll round for all running executions.',
+        `under a backlog of ${count(result.executions)} the sends therefore come first and the ` +
+        'polls that finish the runs wait for them, each poll round for all running executions.',
     );
+  const { peak } = result.footprint.memory;
   lines.push(
-    `- **Memory.** ${mib(result.footprint.memory.peak.heapUsed)} of heap used at the peak, ` +
-      'which counts garbage not yet collected. This run has no heap-limited twin, so how much ' +
-      'of it is live was not measured here; at scale (above) most of the growth was headroom ' +
-      'V8 takes when no limit is set' +
-      (tsxOverhead === undefined
-        ? '.'
-        : `, and tsx added ${mib(tsxOverhead)} to the idle operator.`),
+    `- **Memory.** Peak RSS ${mib(peak.rss)} (${verdict(peak.rss < RSS_BAR_BYTES)} against the ` +
+      `${mib(RSS_BAR_BYTES)} bar) with ${mib(peak.heapUsed)} of heap used at the peak, garbage ` +
+      `not yet collected included, under the same heap limit as the scale run (${runtime}).`,
   );
   return lines.join('\n');
 }

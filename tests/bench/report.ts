@@ -12,7 +12,6 @@ import {
 } from './report-latency.js';
 import {
   concurrentSection,
-  tsxIdleOverhead,
   OBJECT_BAR_BYTES,
   RSS_BAR_BYTES,
   scaleSection,
@@ -149,7 +148,6 @@ export function renderReport(results: BenchResults, options: ReportOptions): str
     scaleSection(results.scale, results.baseline),
     concurrentSection(results.concurrent, {
       runtime: options.concurrentRuntime,
-      tsxOverhead: tsxIdleOverhead(results.scale),
     }),
     consoleSection(results.console),
     method(results),

@@ -4,14 +4,16 @@
 //   npx tsx --conditions=source tests/bench/run.ts [--quick] [--out=<dir>]
 //
 // --quick takes fewer samples (for trying the benchmark out, not for publishing); --out writes the
-// report somewhere other than docs/.
+// report somewhere other than docs/. Every run also keeps its raw results in
+// <tmpdir>/pcm-ops-bench-results.json; --from=<that file> writes the report again from them
+// without measuring anything.
 //
 // Layout: scenarios/ holds one module per scenario; env.ts, stage.ts and fleet.ts set up the world
 // (control plane and emulator, a namespace with an operator and credentials, seeded instances);
 // footprint.ts, sampler.ts, load.ts, apiserver.ts and aws-calls.ts measure; stats.ts,
 // economy-model.ts and busy-phases.ts are the pure arithmetic (with tests beside them); report*.ts
 // and chart.ts format.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chartSvg } from './chart.js';
@@ -136,8 +138,15 @@ async function writeReport(results: BenchResults, run: Settings): Promise<void> 
   );
 }
 
+const RESULTS_FILE = path.join(os.tmpdir(), 'pcm-ops-bench-results.json');
+
 async function main(): Promise<void> {
   const run = settings(process.argv.slice(2));
+  const from = process.argv.find((a) => a.startsWith('--from='))?.slice('--from='.length);
+  if (from) {
+    const saved = JSON.parse(await readFile(from, 'utf8')) as BenchResults;
+    return writeReport(saved, run);
+  }
   const began = Date.now();
   const loadAverage: number[] = [os.loadavg()[0]!];
   const sampler = setInterval(() => loadAverage.push(os.loadavg()[0]!), 10_000);
@@ -164,7 +173,10 @@ async function main(): Promise<void> {
   const command = [COMMAND, ...run.args].join(' ');
   const durationSeconds = (Date.now() - began) / 1000;
   clearInterval(sampler);
-  await writeReport({ ...measured, command, date, durationSeconds, loadAverage }, run);
+  const results: BenchResults = { ...measured, command, date, durationSeconds, loadAverage };
+  await writeFile(RESULTS_FILE, JSON.stringify(results));
+  progress(`raw results kept in ${RESULTS_FILE}`);
+  await writeReport(results, run);
 }
 
 main().catch((error: unknown) => {
