@@ -91,8 +91,8 @@ export function consoleSection(result: ConsoleResult): string {
       `200 batches with their invocations, ${mib(dataBytes)} that took ${msValue(data.median)} ` +
       'at the median to produce and receive on its own (the table above). The rest of the ' +
       'time is the watch event reaching the page and the page rendering every row of the ' +
-      'per-target grid again (the two were not timed apart); it grows with the number of ' +
-      'targets rather than with the size of the change. Rendering only the rows in view, and ' +
+      'per-target grid again (the two were not timed apart); the page does all of this for ' +
+      'every change, however small. Rendering only the rows in view, and ' +
       'reading only what changed (the watch event carries the object), would take it out of ' +
       'the path.',
     `- **Server-side render.** The first byte waits for the whole loader (the execution, its ` +
