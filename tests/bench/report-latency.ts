@@ -111,11 +111,10 @@ function findings(result: LatencyResult, context: LatencyContext): string {
       `${msValue(estimate.totalMs)} of the measured median ${msValue(light.p50)}. The rest ` +
       'is the create request itself and the watch delivering the new object to the operator, ' +
       'reading the credentials, and the SendCommand call. Every one of these steps is slower the ' +
-      'busier the machine (see its load above and the create request’s own time). The path ' +
-      'before the reconciler was shortened (9 requests, a queue hand-off after each step) ' +
-      'measured p50 134 ms in an earlier run on a quieter machine (create request p50 8 ms); ' +
-      '`tests/bench/compare-light.ts` runs two versions of the operator in alternating blocks ' +
-      'to compare them under one load.',
+      'busier the machine (see its load above and the create request’s own time), and how the ' +
+      'rest of the median splits was not measured. `tests/bench/compare-light.ts` runs two ' +
+      'versions of the operator in alternating blocks on one control plane, to compare them ' +
+      'under the same load.',
   ];
   if (busy.p99 > LATENCY_P99_BAR_MS || busy.p50 > LATENCY_P50_BAR_MS)
     lines.push(busyFinding(result, context));
