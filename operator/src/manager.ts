@@ -76,6 +76,7 @@ export class Manager implements Operator {
   private readonly credentialReconciler: CloudCredentialReconciler;
   private readonly executionReconciler: ScriptExecutionReconciler;
   private readonly api: ApiDeps;
+  private readonly store: KubeExecutionStore;
   private server: Server | undefined;
   private synced = false;
 
@@ -107,7 +108,9 @@ export class Manager implements Operator {
       scripts: this.informerFor(resources.scripts, (o) =>
         this.scriptChanged(o as unknown as Script),
       ),
-      executions: this.informerFor(resources.executions, (o) => this.enqueue(SE, o)),
+      executions: this.informerFor(resources.executions, (o) =>
+        this.executionChanged(o as unknown as ScriptExecution),
+      ),
       batches: this.informerFor(resources.batches, (o) =>
         this.batchChanged(o as unknown as ExecutionBatch),
       ),
@@ -147,10 +150,10 @@ export class Manager implements Operator {
       endpoint,
       observe,
     });
-    const store = new KubeExecutionStore(
+    const store = (this.store = new KubeExecutionStore(
       { informer: this.informers.executions, resources: resources.executions },
       { informer: this.informers.batches, resources: resources.batches },
-    );
+    ));
     const lookups = {
       script: (ns: string, name: string) =>
         this.informers.scripts.get(name, ns) as unknown as Script | undefined,
@@ -292,7 +295,18 @@ export class Manager implements Operator {
     this.enqueueWaitingExecutions(namespace, (se) => se.spec.scriptRef?.name === name);
   }
 
+  /**
+   * A changed execution is reconciled; one not started yet goes ahead of the polls of running ones,
+   * so a new execution's first send does not wait behind them.
+   */
+  private executionChanged(se: ScriptExecution): void {
+    if (this.store.isOwnExecutionWrite(se)) return;
+    const fresh = !se.status?.startTime && !se.metadata.deletionTimestamp;
+    this.queue.add(keyFor(SE, se.metadata.namespace ?? '', se.metadata.name ?? ''), fresh);
+  }
+
   private batchChanged(batch: ExecutionBatch): void {
+    if (this.store.isOwnBatchWrite(batch)) return;
     const owner = batch.metadata.labels?.[EXECUTION_LABEL];
     if (owner) this.queue.add(keyFor(SE, batch.metadata.namespace ?? '', owner));
   }

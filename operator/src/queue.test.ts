@@ -61,6 +61,29 @@ describe('WorkQueue', () => {
     expect(runs).toBe(2);
   });
 
+  it('hands urgent keys to the next free worker ahead of routine ones, in their own order', async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = new WorkQueue(
+      async (key) => {
+        seen.push(key);
+        if (key === 'busy') await gate;
+      },
+      { ...options, concurrency: 1 },
+    );
+    queue.add('busy');
+    queue.add('poll-1');
+    queue.add('poll-2');
+    queue.add('new-1', true);
+    queue.add('poll-2', true);
+    queue.add('new-2', true);
+    expect(queue.depth).toBe(4);
+    release();
+    await queue.idle();
+    expect(seen).toEqual(['busy', 'new-1', 'poll-2', 'new-2', 'poll-1']);
+  });
+
   it('runs different keys in parallel up to the concurrency', async () => {
     let concurrent = 0;
     let maxConcurrent = 0;

@@ -1,7 +1,9 @@
 /**
  * A keyed, coalescing work queue in the manner of client-go's: a key waits at most once, a key
  * being worked on is never handed to a second worker, a key added while it is worked on runs
- * again afterwards, failures back off per key, and a handler may ask to run again later.
+ * again afterwards, failures back off per key, and a handler may ask to run again later. Keys added
+ * as urgent wait in a lane of their own that workers empty first, so a new piece of work does not
+ * queue behind the routine polls of long-running ones.
  */
 export interface WorkResult {
   /** Run the key again after this many milliseconds (a level-triggered poll). */
@@ -33,6 +35,7 @@ export function backoffDelay(failures: number, baseMs: number, maxMs: number): n
 
 export class WorkQueue {
   private readonly ready: string[] = [];
+  private readonly urgent: string[] = [];
   private readonly queued = new Set<string>();
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -47,19 +50,32 @@ export class WorkQueue {
     private readonly options: QueueOptions = DEFAULT_QUEUE_OPTIONS,
   ) {}
 
-  /** Queues `key` now. A key already waiting is not queued twice. */
-  add(key: string): void {
+  /**
+   * Queues `key` now, ahead of the routine keys when `urgent`. A key already waiting is not queued
+   * twice (an urgent add moves it to the urgent lane).
+   */
+  add(key: string, urgent = false): void {
     if (this.stopped) return;
     this.cancelTimer(key);
     if (this.active.has(key)) {
       this.dirty.add(key);
       return;
     }
-    if (this.queued.has(key)) return;
+    if (this.queued.has(key)) {
+      if (urgent) this.promote(key);
+      return;
+    }
     this.queued.add(key);
-    this.ready.push(key);
+    (urgent ? this.urgent : this.ready).push(key);
     this.reportDepth();
     this.pump();
+  }
+
+  private promote(key: string): void {
+    const at = this.ready.indexOf(key);
+    if (at < 0) return;
+    this.ready.splice(at, 1);
+    this.urgent.push(key);
   }
 
   /** Queues `key` after `delayMs`, unless it is already due sooner. */
@@ -85,12 +101,12 @@ export class WorkQueue {
   }
 
   get depth(): number {
-    return this.ready.length;
+    return this.ready.length + this.urgent.length;
   }
 
   /** Resolves when nothing is queued or running (delayed keys do not count). */
   async idle(): Promise<void> {
-    if (this.ready.length === 0 && this.running === 0) return;
+    if (this.depth === 0 && this.running === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -99,6 +115,7 @@ export class WorkQueue {
     this.stopped = true;
     for (const key of [...this.timers.keys()]) this.cancelTimer(key);
     this.ready.length = 0;
+    this.urgent.length = 0;
     this.queued.clear();
     this.reportDepth();
     await this.idle();
@@ -111,8 +128,8 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.options.concurrency && this.ready.length > 0) {
-      const key = this.ready.shift()!;
+    while (!this.stopped && this.running < this.options.concurrency && this.depth > 0) {
+      const key = this.urgent.shift() ?? this.ready.shift()!;
       this.queued.delete(key);
       this.active.add(key);
       this.running++;
@@ -142,12 +159,12 @@ export class WorkQueue {
     if (this.dirty.delete(key)) this.add(key);
     else if (retryAfterMs !== undefined) this.addAfter(key, retryAfterMs);
     this.pump();
-    if (this.ready.length === 0 && this.running === 0) {
+    if (this.depth === 0 && this.running === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 
   private reportDepth(): void {
-    this.options.onDepth?.(this.ready.length);
+    this.options.onDepth?.(this.depth);
   }
 }

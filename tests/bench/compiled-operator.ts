@@ -20,8 +20,12 @@ async function sourceFiles(dir: string): Promise<string[]> {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-async function transpilePackage(name: 'crds' | 'operator', into: string): Promise<void> {
-  const src = path.join(repoRoot, name, 'src');
+async function transpilePackage(
+  name: 'crds' | 'operator',
+  into: string,
+  sourceRoot: string,
+): Promise<void> {
+  const src = path.join(sourceRoot, name, 'src');
   for (const file of await sourceFiles(src)) {
     const { outputText } = ts.transpileModule(await readFile(file, 'utf8'), {
       fileName: file,
@@ -37,7 +41,7 @@ async function transpilePackage(name: 'crds' | 'operator', into: string): Promis
   }
   await writeFile(
     path.join(into, name, 'package.json'),
-    await readFile(path.join(repoRoot, name, 'package.json')),
+    await readFile(path.join(sourceRoot, name, 'package.json')),
   );
 }
 
@@ -58,12 +62,15 @@ export interface CompiledOperator {
   remove(): Promise<void>;
 }
 
-/** Transpiles crds and operator into a temporary directory; remove() deletes it. */
-export async function compileOperator(): Promise<CompiledOperator> {
+/**
+ * Transpiles crds and operator into a temporary directory; remove() deletes it. `sourceRoot` is
+ * the repository by default (another checkout, to compare two versions of the operator).
+ */
+export async function compileOperator(sourceRoot = repoRoot): Promise<CompiledOperator> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pcm-ops-bench-operator-'));
   try {
-    await transpilePackage('crds', dir);
-    await transpilePackage('operator', dir);
+    await transpilePackage('crds', dir, sourceRoot);
+    await transpilePackage('operator', dir, sourceRoot);
     await linkModules(dir);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });

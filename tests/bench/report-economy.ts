@@ -184,9 +184,9 @@ function floorCauses(economy: EconomyResult, floors: FloorResult[]): string {
       `one call answering ${count(economy.describeProbe.instances)} instances took ` +
       `${duration(economy.describeProbe.ms)} when timed alone, and the one-pair shape asks for ` +
       '5,000 in one answer.',
-    '- **Bookkeeping that makes dispatch crash-safe**: each batch is created and marked ' +
-      'Planned before anything is sent, marked Sending before its SendCommand and Sent after it, ' +
-      'all one after another in one reconcile: 4 API server writes per 50 targets.',
+    '- **Bookkeeping that makes dispatch crash-safe**: each batch is created before anything ' +
+      'is sent, marked Sending before its SendCommand and Sent after it: 3 API server writes ' +
+      'per 50 targets, the sends one after another within the rate limits.',
   ].join('\n');
 }
 

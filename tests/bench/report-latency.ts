@@ -101,19 +101,20 @@ function findings(result: LatencyResult, context: LatencyContext): string {
   const estimate = estimateBeforeSend(result);
   const lines = [
     `- **Light operator.** Before its SendCommand an execution goes through ${estimate.requests} ` +
-      'API server requests, one after another (the reconciler’s path today: the finalizer ' +
-      'patch; the plan: a DELETE of stale batches that runs even on a first plan, the batch ' +
-      'create and a separate patch marking it Planned, the Pending status and its Event; the ' +
-      'start: the Running status and its Event; then the batch marked Sending). Their API ' +
+      'API server requests, one after another and all in one reconcile (the finalizer patch; ' +
+      'the batch create; one status write that records the plan and marks the execution ' +
+      'Running, its Event recorded without waiting for it; the batch marked Sending). Their API ' +
       `server time adds up to ${msValue(estimate.serverMs)}, the client side (request and ` +
       `response handling, estimated from the benchmark’s own create) to about ` +
       `${msValue(estimate.clientMs)}, and DescribeInstances plus DescribeInstanceInformation ` +
       `(\`onlineOnly\` is on by default) to ${msValue(estimate.awsMs)}: about ` +
       `${msValue(estimate.totalMs)} of the measured median ${msValue(light.p50)}. The rest ` +
-      'is the watch delivering the new object, queue hand-offs between the steps (each step ' +
-      'requeues the execution) and reading the credentials. Candidates to shorten the path: ' +
-      'record the Events without awaiting them, skip the DELETE when no plan existed, fold ' +
-      'the Planned mark into the create and the Running status into the plan write.',
+      'is the create request itself and the watch delivering the new object to the operator, ' +
+      'reading the credentials, and the SendCommand call. Every one of these steps is slower the ' +
+      'busier the machine (see its load above and the create request’s own time), and how the ' +
+      'rest of the median splits was not measured. `tests/bench/compare-light.ts` runs two ' +
+      'versions of the operator in alternating blocks on one control plane, to compare them ' +
+      'under the same load.',
   ];
   if (busy.p99 > LATENCY_P99_BAR_MS || busy.p50 > LATENCY_P50_BAR_MS)
     lines.push(busyFinding(result, context));
@@ -177,13 +178,14 @@ function busyFinding(result: LatencyResult, context: LatencyContext): string {
     `${quote(tracking)}). In that phase the emulator, one Python process, answers ` +
     'DescribeInstances for 500 instances in each of the 6 account+regions (one such answer took ' +
     `${duration(context.describeProbe.ms)} for ${context.describeProbe.instances} instances when ` +
-    'timed alone, in the economy scenario) and the operator creates and marks 60 batches, one ' +
-    'write after another. ' +
+    'timed alone, in the economy scenario) and the operator creates its 60 batches. ' +
     emulatorShare(result, 'resolving and planning') +
     'Outside that phase the busy execution still costs: each poll round reads its 60 commands ' +
     `(${fixed(result.busy.busyPollsPerSecond, 0)} polls a second on average), when its ` +
-    'invocations change state all 60 batches and the status are written again, and every step ' +
-    'of a small execution goes to the back of the one FIFO work queue it shares with them. The ' +
+    'invocations change state all 60 batches and the status are written again. A new execution ' +
+    'no longer waits behind that work in the operator: it waits in a lane of the work queue that ' +
+    'the 4 workers empty before the polls of running executions, and goes from plan to send in ' +
+    'one reconcile; what it shares is the machine and the emulator. The ' +
     `machine’s cores were ${percent(result.busy.load.machineBusy)} busy (light: ` +
     `${percent(result.light.load.machineBusy)}) and a ScriptExecution reconcile took ` +
     `${msValue(result.busy.load.reconcileMeanMs)} on average (light: ` +

@@ -2,6 +2,7 @@
 import type { MachineInfo } from './machine.js';
 import type { ModuleFootprint } from './memory-baseline.js';
 import type { ConcurrentResult } from './scenarios/concurrent.js';
+import type { ConsoleResult } from './scenarios/console.js';
 import type { EconomyResult } from './scenarios/economy.js';
 import type { FloorRun } from './scenarios/floor.js';
 import type { LatencyResult } from './scenarios/latency.js';
@@ -18,10 +19,13 @@ export interface BenchResults {
   date: string;
   durationSeconds: number;
   machine: MachineInfo;
+  /** the machine's 1-minute load average, sampled every 10 s through the run */
+  loadAverage: number[];
   latency: LatencyResult;
   economy: EconomyResult;
   floor: FloorResult[];
   scale: ScaleRun[];
   baseline: ModuleFootprint[];
   concurrent: ConcurrentResult;
+  console: ConsoleResult;
 }

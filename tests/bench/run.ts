@@ -4,36 +4,51 @@
 //   npx tsx --conditions=source tests/bench/run.ts [--quick] [--out=<dir>]
 //
 // --quick takes fewer samples (for trying the benchmark out, not for publishing); --out writes the
-// report somewhere other than docs/.
+// report somewhere other than docs/. Every run also keeps its raw results in
+// <tmpdir>/pcm-ops-bench-results.json; --from=<that file> writes the report again from them
+// without measuring anything.
 //
 // Layout: scenarios/ holds one module per scenario; env.ts, stage.ts and fleet.ts set up the world
 // (control plane and emulator, a namespace with an operator and credentials, seeded instances);
 // footprint.ts, sampler.ts, load.ts, apiserver.ts and aws-calls.ts measure; stats.ts,
 // economy-model.ts and busy-phases.ts are the pure arithmetic (with tests beside them); report*.ts
 // and chart.ts format.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { chartSvg } from './chart.js';
-import { compileOperator } from './compiled-operator.js';
+import {
+  compileOperator,
+  startCompiledOperator,
+  type CompiledOperator,
+} from './compiled-operator.js';
 import { onCleanup, progress, startBenchEnv, stopAllStarted, type BenchEnv } from './env.js';
 import { describeMachine } from './machine.js';
 import { moduleFootprints } from './memory-baseline.js';
 import { chartInput, renderReport } from './report.js';
 import type { BenchResults } from './results.js';
 import { runConcurrent } from './scenarios/concurrent.js';
+import { runConsole } from './scenarios/console.js';
 import { ECONOMY_LIFECYCLE, fleetOf, runEconomy } from './scenarios/economy.js';
 import { runFloor } from './scenarios/floor.js';
 import { GAP_MS, runLatency } from './scenarios/latency.js';
 import { runScale, seedScaleFleet, type RuntimeVariant } from './scenarios/scale.js';
+import { useOperatorRuntime } from './stage.js';
 
 const repoRoot = path.join(import.meta.dirname, '..', '..');
 const COMMAND = 'npx tsx --conditions=source tests/bench/run.ts';
-const HEAP_LIMIT = '--max-old-space-size=128';
+/**
+ * The V8 heap limit recommended for the operator's container (NODE_OPTIONS): every scenario runs
+ * the compiled operator with it, as the image runs it.
+ */
+export const HEAP_LIMIT = '--max-old-space-size=128';
 
 interface Settings {
   latencySamples: number;
   repetitions: number;
   concurrent: number;
+  consoleRequests: number;
+  consoleChanges: number;
   outDir: string;
   args: string[];
 }
@@ -45,27 +60,38 @@ function settings(argv: string[]): Settings {
     latencySamples: quick ? 30 : 200,
     repetitions: quick ? 1 : 3,
     concurrent: quick ? 200 : 1000,
+    consoleRequests: quick ? 5 : 20,
+    consoleChanges: quick ? 6 : 24,
     outDir: out ? path.resolve(out) : path.join(repoRoot, 'docs'),
     args: argv.filter((a) => a === '--quick'),
   };
 }
 
 const VARIANTS: RuntimeVariant[] = [
-  { label: 'tsx', compiled: false },
-  { label: 'compiled', compiled: true },
   { label: `compiled, ${HEAP_LIMIT}`, compiled: true, nodeOptions: HEAP_LIMIT },
+  { label: 'compiled, no heap limit', compiled: true },
 ];
+
+/** Compiles the operator once; every scenario's operator runs compiled, with the heap limit. */
+async function compiledRuntime(): Promise<CompiledOperator> {
+  progress('compiling the operator');
+  const compiled = await compileOperator();
+  onCleanup('the compiled operator', () => compiled.remove());
+  useOperatorRuntime((options) => startCompiledOperator(compiled, options), {
+    NODE_OPTIONS: HEAP_LIMIT,
+  });
+  return compiled;
+}
 
 async function scaleScenarios(
   env: BenchEnv,
+  compiled: CompiledOperator,
   count: number,
 ): Promise<Pick<BenchResults, 'scale' | 'baseline' | 'concurrent'>> {
   progress('scale: seeding 10,020 instances in 20 accounts × 3 regions');
   await env.emulator.control.reset();
   await env.emulator.control.setLifecycle(ECONOMY_LIFECYCLE);
   const fleet = await seedScaleFleet(env);
-  const compiled = await compileOperator();
-  onCleanup('the compiled operator', () => compiled.remove());
   progress('memory: loading modules in fresh processes');
   const baseline = await moduleFootprints(compiled.manager);
   const scale = await runScale(env, VARIANTS, compiled);
@@ -77,8 +103,9 @@ async function scaleScenarios(
 async function measure(
   env: BenchEnv,
   run: Settings,
-): Promise<Omit<BenchResults, 'durationSeconds' | 'date' | 'command'>> {
+): Promise<Omit<BenchResults, 'durationSeconds' | 'date' | 'command' | 'loadAverage'>> {
   const machine = await describeMachine(env);
+  const compiled = await compiledRuntime();
   progress(`latency: ${run.latencySamples} executions with a light operator, then with a busy one`);
   const latency = await runLatency(env, run.latencySamples);
   progress('economy: seeding the fleets');
@@ -86,7 +113,12 @@ async function measure(
   const shapes = [1, 10].map((pairs) => ({ pairs, groups: fleetOf(economy, 5000, pairs) }));
   const direct = await runFloor(env, shapes, run.repetitions);
   const floor = shapes.map(({ pairs }) => ({ pairs, direct: direct.get(pairs) ?? [] }));
-  return { machine, latency, economy, floor, ...(await scaleScenarios(env, run.concurrent)) };
+  const scaled = await scaleScenarios(env, compiled, run.concurrent);
+  const console = await runConsole(env, {
+    requests: run.consoleRequests,
+    changes: run.consoleChanges,
+  });
+  return { machine, latency, economy, floor, ...scaled, console };
 }
 
 async function writeReport(results: BenchResults, run: Settings): Promise<void> {
@@ -97,7 +129,8 @@ async function writeReport(results: BenchResults, run: Settings): Promise<void> 
     chartFile,
     latencyGapMs: GAP_MS,
     economyRepetitions: run.repetitions,
-    concurrentRuntime: 'through tsx, as the tests run it',
+    concurrentRuntime: `compiled, with ${HEAP_LIMIT}`,
+    operatorRuntime: `compiled to JavaScript under plain \`node\` with \`NODE_OPTIONS=${HEAP_LIMIT}\`, as recommended for its image, unless a table says otherwise`,
   });
   await writeFile(path.join(run.outDir, 'benchmarks.md'), report);
   progress(
@@ -105,9 +138,19 @@ async function writeReport(results: BenchResults, run: Settings): Promise<void> 
   );
 }
 
+const RESULTS_FILE = path.join(os.tmpdir(), 'pcm-ops-bench-results.json');
+
 async function main(): Promise<void> {
   const run = settings(process.argv.slice(2));
+  const from = process.argv.find((a) => a.startsWith('--from='))?.slice('--from='.length);
+  if (from) {
+    const saved = JSON.parse(await readFile(from, 'utf8')) as BenchResults;
+    return writeReport(saved, run);
+  }
   const began = Date.now();
+  const loadAverage: number[] = [os.loadavg()[0]!];
+  const sampler = setInterval(() => loadAverage.push(os.loadavg()[0]!), 10_000);
+  sampler.unref();
   const date = new Date(began).toISOString();
   const interrupted = (signal: string): void => {
     process.stderr.write(`\n${signal}: stopping everything the benchmark started…\n`);
@@ -129,7 +172,11 @@ async function main(): Promise<void> {
   }
   const command = [COMMAND, ...run.args].join(' ');
   const durationSeconds = (Date.now() - began) / 1000;
-  await writeReport({ ...measured, command, date, durationSeconds }, run);
+  clearInterval(sampler);
+  const results: BenchResults = { ...measured, command, date, durationSeconds, loadAverage };
+  await writeFile(RESULTS_FILE, JSON.stringify(results));
+  progress(`raw results kept in ${RESULTS_FILE}`);
+  await writeReport(results, run);
 }
 
 main().catch((error: unknown) => {

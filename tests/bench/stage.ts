@@ -32,6 +32,20 @@ export interface BenchOperator {
 /** Starts an operator process: through tsx by default, as the integration tests do. */
 export type OperatorLauncher = (options: OperatorOptions) => Promise<BenchOperator>;
 
+/** How the benchmark runs the operator unless a scenario says otherwise. */
+let runtime: { launch: OperatorLauncher; env: Record<string, string> } = {
+  launch: startOperator,
+  env: {},
+};
+
+/**
+ * Runs every later stage's operator with `launch` and `env` (for example compiled, with the heap
+ * limit the chart sets), unless the stage names its own.
+ */
+export function useOperatorRuntime(launch: OperatorLauncher, env: Record<string, string>): void {
+  runtime = { launch, env };
+}
+
 export interface StageOptions {
   name: string;
   accounts: string[];
@@ -115,14 +129,14 @@ async function startStageOperator(
   const removeKubeconfig = (): Promise<void> =>
     rm(path.dirname(kubeconfigPath), { recursive: true, force: true });
   try {
-    const launch = options.launch ?? startOperator;
+    const launch = options.launch ?? runtime.launch;
     return await launch({
       kubeconfigPath,
       namespace,
       emulatorEndpoint: env.emulator.endpoint,
       ambient: await assumeAccount(env.emulator.endpoint, HUB_ACCOUNT, 'pcm-ops-operator'),
       identity: `bench-${options.name}`,
-      env: { ...BENCH_OPERATOR_ENV, ...options.operatorEnv },
+      env: { ...BENCH_OPERATOR_ENV, ...runtime.env, ...options.operatorEnv },
     });
   } finally {
     await removeKubeconfig();

@@ -25,6 +25,19 @@ export class KubeExecutionStore implements ExecutionStore {
     },
   ) {}
 
+  /**
+   * A watch event that only reports this process's own last write: the reconcile that wrote it
+   * already acted on it, so it needs no further reconcile.
+   */
+  isOwnExecutionWrite(se: ScriptExecution): boolean {
+    return this.seOverlay.isOwnWrite(se);
+  }
+
+  /** The same for a batch. */
+  isOwnBatchWrite(batch: ExecutionBatch): boolean {
+    return this.batchOverlay.isOwnWrite(batch);
+  }
+
   execution(namespace: string, name: string): ScriptExecution | undefined {
     const cached = this.executions.informer.get(name, namespace) as unknown as
       ScriptExecution | undefined;
@@ -74,17 +87,11 @@ export class KubeExecutionStore implements ExecutionStore {
       });
   }
 
+  /** Creates a batch; one without a status phase is planned and waits to be sent. */
   async createBatch(batch: ExecutionBatch): Promise<ExecutionBatch> {
     try {
       const created = await this.batchesOf.resources.create(batch.metadata.namespace!, batch);
-      const withStatus = await this.batchesOf.resources.patchStatus(
-        created.metadata.namespace!,
-        created.metadata.name!,
-        {
-          phase: 'Planned',
-        },
-      );
-      return this.batchOverlay.remember(withStatus);
+      return this.batchOverlay.remember(created);
     } catch (error) {
       if (!isConflict(error)) throw error;
       return batch;
@@ -100,11 +107,17 @@ export class KubeExecutionStore implements ExecutionStore {
     return this.batchOverlay.remember(written);
   }
 
+  /** Deletes every batch of the execution; no request at all when this process knows of none. */
   async deleteBatches(se: ScriptExecution): Promise<void> {
-    for (const batch of this.batchOverlay.pending()) {
-      if (batch.metadata.labels?.[EXECUTION_LABEL] === se.metadata.name)
-        this.batchOverlay.forget(batch.metadata.uid);
-    }
+    const ours = (batch: ExecutionBatch): boolean =>
+      batch.metadata.namespace === se.metadata.namespace &&
+      batch.metadata.labels?.[EXECUTION_LABEL] === se.metadata.name;
+    const cached = this.batchesOf.informer.list(
+      se.metadata.namespace,
+    ) as unknown as ExecutionBatch[];
+    const pending = this.batchOverlay.pending().filter(ours);
+    if (!pending.length && !cached.some(ours)) return;
+    for (const batch of pending) this.batchOverlay.forget(batch.metadata.uid);
     await this.batchesOf.resources.deleteCollection(
       se.metadata.namespace!,
       `${EXECUTION_LABEL}=${se.metadata.name}`,

@@ -40,6 +40,13 @@ export class Overlay<T extends Versioned> {
     return written;
   }
 
+  /** Whether this copy is exactly the one this process's last write of it returned. */
+  isOwnWrite(object: Versioned): boolean {
+    const uid = object.metadata?.uid;
+    const written = uid ? this.written.get(uid) : undefined;
+    return Boolean(written) && version(written) === version(object);
+  }
+
   /** Written objects the cache may not have seen yet. */
   pending(): T[] {
     return [...this.written.values()];

@@ -11,6 +11,7 @@ import {
   type ExecutionSummary,
 } from '../domain/execution-status.js';
 import { absoluteCount, errorBudgetLeft, exceeded, nextSendAllowed } from '../domain/rate.js';
+import { mapLimit } from '../domain/parallel.js';
 import { renderCommand } from '../domain/render.js';
 import { CHANGE_LABEL, changeLabelValue } from '../domain/labels.js';
 import type { WorkResult } from '../queue.js';
@@ -28,6 +29,12 @@ import {
 } from './execution/run.js';
 
 const SKIPPED_SAMPLE_SIZE = 20;
+/**
+ * Steps one reconcile takes before it hands the key back to the queue: finalizer, plan (with the
+ * start), send. Going on at once rather than requeueing keeps a new execution off the back of the
+ * queue between its steps; the bound keeps a bug from spinning one worker.
+ */
+const STEPS_PER_RECONCILE = 4;
 
 /**
  * Runs a ScriptExecution: resolve the targets into batches (recorded before anything is sent),
@@ -41,6 +48,16 @@ export class ScriptExecutionReconciler {
   constructor(private readonly deps: ExecutionDeps) {}
 
   async reconcile(namespace: string, name: string): Promise<WorkResult> {
+    let result: WorkResult = {};
+    for (let step = 0; step < STEPS_PER_RECONCILE; step++) {
+      result = await this.step(namespace, name);
+      if (result.requeueAfterMs !== 0) return result;
+    }
+    return result;
+  }
+
+  /** One step toward the desired state; `requeueAfterMs: 0` asks for the next step at once. */
+  private async step(namespace: string, name: string): Promise<WorkResult> {
     const se = this.deps.store.execution(namespace, name);
     if (!se) return {};
     if (se.metadata.deletionTimestamp) return this.finalize(se);
@@ -97,9 +114,11 @@ export class ScriptExecutionReconciler {
       return { requeueAfterMs: 60_000 };
     }
     await this.deps.store.deleteBatches(se);
-    for (const batch of outcome.batches) await this.deps.store.createBatch(batch);
-    await this.writeStatus(se, plannedStatus(se, prepared, outcome, this.deps.now()));
+    await mapLimit(outcome.batches, this.deps.parallelism, (b) => this.deps.store.createBatch(b));
+    const status = plannedStatus(se, prepared, outcome, this.deps.now());
+    await this.writeStatus(se, status);
     crashPoint('after-plan');
+    if (status.phase === 'Running') crashPoint('after-start');
     return { requeueAfterMs: 0 };
   }
 
@@ -330,19 +349,16 @@ export class ScriptExecutionReconciler {
     const next = { ...update.fields, observedGeneration: at.generation, conditions };
     if (!statusChanged(se.status, next)) return;
     await this.deps.store.patchExecutionStatus(se, next);
-    if (se.status?.phase !== update.phase) {
-      await this.announce(se, update.phase, update.reason, message);
-    }
+    if (se.status?.phase !== update.phase) this.announce(se, update.phase, update.reason, message);
   }
 
-  private async announce(
-    se: ScriptExecution,
-    phase: Phase,
-    reason: string,
-    message: string,
-  ): Promise<void> {
+  /**
+   * Records the transition as an Event without waiting for it: an Event is a report, not state,
+   * and the next step (a send, most of the time) should not wait behind it.
+   */
+  private announce(se: ScriptExecution, phase: Phase, reason: string, message: string): void {
     const warning = phase === 'Failed' || phase === 'TimedOut' || phase === 'PartiallySucceeded';
-    await this.deps.events.record(se, {
+    void this.deps.events.record(se, {
       type: warning ? 'Warning' : 'Normal',
       reason,
       message: `${phase}: ${message}`.slice(0, 1000),
@@ -399,10 +415,12 @@ function plannedStatus(
   const total = outcome.batches.reduce((n, b) => n + b.spec.instanceIds.length, 0);
   const skipped = outcome.skipped.length;
   const message = `${total} targets in ${outcome.batches.length} batches across ${outcome.locations} account-regions, ${skipped} skipped`;
-  const phase: Phase = total === 0 ? 'Failed' : se.spec.suspend ? 'Suspended' : 'Pending';
+  const phase = plannedPhase(se, total);
+  const started = phase === 'Running';
   return {
     fields: {
       phase,
+      ...(started ? { startTime: now.toISOString() } : {}),
       planGeneration: se.metadata.generation,
       counts: { total: total + skipped, skipped, pending: total },
       progress: `0/${total}`,
@@ -412,10 +430,21 @@ function plannedStatus(
       ...(total === 0 ? { completionTime: now.toISOString() } : {}),
     },
     phase,
-    reason: total === 0 ? 'NoTargets' : 'TargetsResolved',
+    reason: total === 0 ? 'NoTargets' : started ? 'Started' : 'TargetsResolved',
     extra: [
       { type: 'TargetsResolved', status: 'True', reason: 'TargetsResolved', message },
       { type: 'CredentialsReady', status: 'True', reason: 'CredentialsReady', message: '' },
     ],
   };
+}
+
+/**
+ * The phase a fresh plan leaves the execution in. One that can go ahead is marked Running (with its
+ * start time) in the same write that records the plan, so nothing is sent before both are stored.
+ */
+function plannedPhase(se: ScriptExecution, total: number): Phase {
+  if (total === 0) return 'Failed';
+  if (se.spec.suspend) return 'Suspended';
+  if (se.spec.cancel) return 'Pending';
+  return 'Running';
 }

@@ -9,6 +9,7 @@ import { footprintSummary } from '../footprint-summary.js';
 import { idleMemory, meterFootprint, type Footprint } from '../footprint.js';
 import { executionManifest, runMs, type PcmObject } from '../kube.js';
 import type { MemorySample } from '../sampler.js';
+import { startOperator } from '../../support/operator.js';
 import { openStage, type OperatorLauncher } from '../stage.js';
 import { assertSucceeded, waitFinished } from '../wait.js';
 
@@ -66,7 +67,7 @@ async function oneRun(
     accounts: SCALE_ACCOUNTS,
     defaultRegion: SCALE_REGIONS[0]!,
     launch,
-    operatorEnv: variant.nodeOptions ? { NODE_OPTIONS: variant.nodeOptions } : {},
+    operatorEnv: { NODE_OPTIONS: variant.nodeOptions ?? '' },
   });
   try {
     const idle = await idleMemory(stage, 2_000);
@@ -107,9 +108,9 @@ export async function runScale(
 ): Promise<ScaleRun[]> {
   const runs: ScaleRun[] = [];
   for (const variant of variants) {
-    const launch: OperatorLauncher | undefined = variant.compiled
+    const launch: OperatorLauncher = variant.compiled
       ? (options) => startCompiledOperator(compiled, options)
-      : undefined;
+      : startOperator;
     const run = await oneRun(env, variant, launch);
     runs.push(run);
     progress(`scale (${variant.label}): ${footprintSummary(run.ms, run.footprint)}`);

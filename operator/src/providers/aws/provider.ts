@@ -25,7 +25,6 @@ import {
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import type {
   BatchKey,
   ExecutionProvider,
@@ -40,7 +39,8 @@ import type {
   SkipReason,
   TargetSelector,
 } from '../types.js';
-import { ec2Client, ssmClient, type AwsCallObserver, type AwsClientOptions } from './clients.js';
+import { ClientCache } from './client-cache.js';
+import type { AwsCallObserver } from './clients.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
 import { fail, ok, type Result } from './failure.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -70,7 +70,6 @@ const FIND_SENT_SLACK_MS = 60_000;
 const DEFAULT_STATES = ['running'];
 /** SSM reports -1 when there is no exit code (not run, cancelled, timed out). */
 const NO_EXIT_CODE = -1;
-const RETIRED_CLIENT_GRACE_MS = 5 * 60_000;
 
 export interface AwsExecutionProviderOptions {
   /** Send calls here instead of the public endpoints (the emulator in tests and the demo). */
@@ -123,89 +122,6 @@ function failureOf<T>(error: AwsCallFailed, session: LocationSession): Result<T>
     `${error.service} ${error.operation} failed in ${where}: ${failure.code}: ${failure.message}`,
     failure.transient,
   );
-}
-
-interface CachedClients {
-  credentials: AwsCredentialIdentity;
-  ec2?: EC2Client;
-  ssm?: SSMClient;
-}
-
-function sameCredentials(a: AwsCredentialIdentity, b: AwsCredentialIdentity): boolean {
-  return (
-    a.accessKeyId === b.accessKeyId &&
-    a.secretAccessKey === b.secretAccessKey &&
-    a.sessionToken === b.sessionToken
-  );
-}
-
-function destroy(clients: CachedClients): void {
-  clients.ec2?.destroy();
-  clients.ssm?.destroy();
-}
-
-/**
- * Clients per access key and region, least recently used dropped first. A dropped client is
- * destroyed after a grace period, as calls may still be running on it.
- */
-class ClientCache {
-  private readonly entries = new Map<string, CachedClients>();
-
-  constructor(
-    private readonly options: AwsExecutionProviderOptions,
-    private readonly maxEntries: number,
-  ) {}
-
-  ec2(session: LocationSession): EC2Client {
-    const entry = this.entry(session);
-    entry.ec2 ??= ec2Client(this.clientOptions(session));
-    return entry.ec2;
-  }
-
-  ssm(session: LocationSession): SSMClient {
-    const entry = this.entry(session);
-    entry.ssm ??= ssmClient(this.clientOptions(session));
-    return entry.ssm;
-  }
-
-  close(): void {
-    for (const entry of this.entries.values()) destroy(entry);
-    this.entries.clear();
-  }
-
-  private clientOptions(session: LocationSession): AwsClientOptions {
-    const { endpoint, observe, maxAttempts } = this.options;
-    return {
-      region: session.region,
-      credentials: session.credentials,
-      endpoint,
-      observe,
-      maxAttempts,
-    };
-  }
-
-  private entry(session: LocationSession): CachedClients {
-    const key = `${session.credentials.accessKeyId}/${session.region}`;
-    const found = this.entries.get(key);
-    this.entries.delete(key);
-    if (found && sameCredentials(found.credentials, session.credentials)) {
-      this.entries.set(key, found);
-      return found;
-    }
-    if (found) this.retire(found);
-    const created: CachedClients = { credentials: session.credentials };
-    this.entries.set(key, created);
-    for (const [oldest, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(oldest);
-      this.retire(entry);
-    }
-    return created;
-  }
-
-  private retire(entry: CachedClients): void {
-    setTimeout(() => destroy(entry), RETIRED_CLIENT_GRACE_MS).unref();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -453,7 +369,7 @@ export class AwsExecutionProvider implements ExecutionProvider {
   private readonly limiter: RateLimiter;
 
   constructor(options: AwsExecutionProviderOptions = {}) {
-    this.clients = new ClientCache(options, options.maxCachedClients ?? 256);
+    this.clients = new ClientCache(options, { maxEntries: options.maxCachedClients ?? 256 });
     this.limiter = options.limiter ?? new RateLimiter();
   }
 
