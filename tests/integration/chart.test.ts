@@ -302,7 +302,7 @@ describe('the settings the chart gives the processes', () => {
   it('caps the operator’s heap below its memory limit, from values', async () => {
     const envOf = async (args: string[]): Promise<Record<string, string>> =>
       resolvedEnv(container(find(manifests(await render(args)), 'Deployment', '-operator')), []);
-    expect((await envOf([])).NODE_OPTIONS).toBe('--max-old-space-size=192');
+    expect((await envOf([])).NODE_OPTIONS).toBe('--max-old-space-size=128');
     expect((await envOf(['--set', 'operator.maxOldSpaceMiB=256'])).NODE_OPTIONS).toBe(
       '--max-old-space-size=256',
     );
@@ -311,6 +311,6 @@ describe('the settings the chart gives the processes', () => {
         template: { spec: { containers: { resources: { limits: { memory: string } } }[] } };
       }
     ).template.spec.containers[0]!.resources.limits.memory;
-    expect(Number.parseInt(limit, 10)).toBeGreaterThan(192);
+    expect(Number.parseInt(limit, 10)).toBeGreaterThan(128);
   });
 });

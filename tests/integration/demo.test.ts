@@ -207,6 +207,18 @@ describe('npm run demo', () => {
     expect((await relayed<Discovery>(page, payments)).instances.length).toBe(3);
     const online = await relayed<Discovery>(page, `${payments}&onlineOnly=true`);
     expect(online.instances.length).toBe(2);
+    // the instances page shows them with their Name tags and SSM status
+    await page.goto(
+      `${endpoints.consoleUrl}/aws/instances?credential=prod&region=eu-west-1&tag=Team=payments`,
+    );
+    await expect
+      .poll(() => page.locator('tr[data-instance] td:nth-child(4)').allTextContents(), {
+        timeout: 60_000,
+      })
+      .toEqual(expect.arrayContaining([expect.stringMatching(/^prod-euw1-[a-z-]+-\d\d$/)]));
+    const names = await page.locator('tr[data-instance] td:nth-child(4)').allTextContents();
+    expect(names).toHaveLength(3);
+    expect(names.every((name) => /^prod-euw1-/.test(name))).toBe(true);
   });
 
   it('runs the example script from the console and shows Succeeded', async () => {

@@ -26,6 +26,8 @@ export interface Instance {
   instanceId: string;
   platform: Platform;
   state: string;
+  /** The instance's Name tag, when it has one (shown by the console's instance discovery). */
+  name?: string;
   /** Whether the SSM agent answered recently (PingStatus Online). */
   online?: boolean;
 }

@@ -143,10 +143,12 @@ function platformOf(instance: Ec2Instance): Platform {
 }
 
 function instanceOf(raw: Ec2Instance): Instance {
+  const name = raw.Tags?.find((tag) => tag.Key === 'Name')?.Value;
   return {
     instanceId: raw.InstanceId ?? '',
     platform: platformOf(raw),
     state: raw.State?.Name ?? '',
+    ...(name ? { name } : {}),
   };
 }
 
