@@ -82,6 +82,21 @@ describe('a run over 3 accounts × 2 regions × 60 instances', () => {
     expect(table.split('\n')[0]).toMatch(/NAME\s+PHASE\s+PROGRESS\s+SUCCEEDED\s+FAILED\s+AGE/);
     expect(table).toMatch(/wide\s+Succeeded\s+360\/360\s+360\s+0\s+/);
   });
+
+  it('records an edit after the end (its TTL) as observed, so kstatus and Flux read it Current again', async () => {
+    const edited = await h.objects.patch('scriptexecutions', 'wide', {
+      spec: { ttlSecondsAfterFinished: 86_400 },
+    });
+    const generation = edited.metadata.generation!;
+    const seen = await h.objects.waitFor(
+      'scriptexecutions',
+      'wide',
+      (o) => o.status?.observedGeneration === generation,
+    );
+    expect(seen.status?.phase).toBe('Succeeded');
+    const conditions = seen.status?.conditions as { type: string; observedGeneration: number }[];
+    expect(conditions.map((c) => c.observedGeneration)).toEqual(conditions.map(() => generation));
+  });
 });
 
 describe('rate control and failures', () => {

@@ -311,8 +311,25 @@ export class ScriptExecutionReconciler {
       : { requeueAfterMs: se.spec.ttlSecondsAfterFinished * 1000 };
   }
 
+  /**
+   * A finished execution whose spec was edited afterwards (only the fields still mutable, such as
+   * its TTL): the outcome stands, so record that this generation has been seen, which is what
+   * kstatus (Flux) and `kubectl wait` compare.
+   */
+  private async observeFinished(se: ScriptExecution): Promise<void> {
+    const generation = se.metadata.generation ?? 0;
+    const status = se.status;
+    if (!status || (status.observedGeneration ?? 0) >= generation) return;
+    const conditions = (status.conditions ?? []).map((c) => ({
+      ...c,
+      observedGeneration: generation,
+    }));
+    await this.deps.store.patchExecutionStatus(se, { observedGeneration: generation, conditions });
+  }
+
   /** Deletes a finished execution once its TTL has passed. */
   private async expire(se: ScriptExecution): Promise<WorkResult> {
+    await this.observeFinished(se);
     const ttl = se.spec.ttlSecondsAfterFinished;
     if (ttl === undefined || !se.status?.completionTime) return {};
     const due =
