@@ -143,7 +143,7 @@ describe('the Dockerfile steps, run without a container engine', () => {
       if (file.startsWith('console')) {
         const login = await fetch(`${base}/login`);
         const html = await login.text();
-        expect(login.status).toBe(200);
+        expect(login.status, html).toBe(200);
         expect(html).toContain('<title>Log in · PCM-Ops</title>');
         const asset = /\/assets\/[A-Za-z0-9._-]+\.js/.exec(html)![0];
         expect((await fetch(`${base}${asset}`)).status).toBe(200);
