@@ -112,7 +112,10 @@ function findings(result: LatencyResult, context: LatencyContext): string {
       'is the create request itself and the watch delivering the new object to the operator, ' +
       'reading the credentials, and the SendCommand call. Every one of these steps is slower the ' +
       'busier the machine (see its load above and the create request’s own time), and how the ' +
-      'rest of the median splits was not measured. `tests/bench/compare-light.ts` runs two ' +
+      'rest of the median splits was not measured. The samples are paced below the operator’s ' +
+      'own SendCommand limit (5 per second per account and region, burst 10): paced faster, they ' +
+      'measure the wait for a token instead (with a 50 ms gap the sends came 200 ms apart and ' +
+      'the median read 139 ms). `tests/bench/compare-light.ts` runs two ' +
       'versions of the operator in alternating blocks on one control plane, to compare them ' +
       'under the same load.',
   ];
