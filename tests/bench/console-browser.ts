@@ -1,45 +1,19 @@
 // The console for the benchmark: its Koa server in this process against the bench's control plane,
 // a logged-in user with read access to PCM-Ops objects, and headless chromium (playwright-core).
 // The test suite's helpers in tests/support register vitest hooks, so the benchmark has its own.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { GROUP, KINDS } from '@pcm-ops/crds';
 import { createConsoleApp } from '@pcm-ops/console';
 import { chromium, type Browser, type Page } from 'playwright-core';
+export { ensureConsoleBuild } from '../infra/console-build.js';
 import type { BenchEnv } from './env.js';
 import { countOwnRequest } from './kube.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CONSOLE_DIR = path.join(import.meta.dirname, '..', '..', 'console');
-
-function newestMtime(entry: string): number {
-  const info = statSync(entry);
-  if (!info.isDirectory()) return info.mtimeMs;
-  return Math.max(
-    info.mtimeMs,
-    ...readdirSync(entry).map((name) => newestMtime(path.join(entry, name))),
-  );
-}
-
-/** Runs `remix vite:build` when the console's page build is missing or older than its sources. */
-export async function ensureConsoleBuild(): Promise<void> {
-  const serverBuild = path.join(CONSOLE_DIR, 'build', 'server', 'index.js');
-  const sources = Math.max(
-    newestMtime(path.join(CONSOLE_DIR, 'app')),
-    newestMtime(path.join(CONSOLE_DIR, 'vite.config.ts')),
-  );
-  if (existsSync(serverBuild) && statSync(serverBuild).mtimeMs >= sources) return;
-  await promisify(execFile)('npx', ['remix', 'vite:build'], {
-    cwd: CONSOLE_DIR,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
 
 export interface BenchConsole {
   origin: string;

@@ -2,18 +2,17 @@
 // login bound to the chart's own pcm-ops-admin role, and console/server/main.ts as its own process.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { ensureConsoleBuild } from './console-build.js';
 import type { ControlPlane } from './control-plane.js';
 import { freePort, startProcess, waitFor, type ManagedProcess } from './processes.js';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = path.join(import.meta.dirname, '..', '..');
 const CONSOLE_DIR = path.join(repoRoot, 'console');
-const SERVER_BUILD = path.join(CONSOLE_DIR, 'build', 'server', 'index.js');
 const CONSOLE_MAIN = path.join(CONSOLE_DIR, 'server', 'main.ts');
 const CHART = path.join(repoRoot, 'charts', 'pcm-ops');
 /** The chart's role for people who manage credentials, scripts and executions. */
@@ -21,32 +20,12 @@ export const USER_ROLE = 'pcm-ops-admin';
 export const USER_NAME = 'demo-user';
 const TOKEN_SECONDS = 24 * 3600;
 
-function newestMtime(entry: string): number {
-  const info = statSync(entry);
-  if (!info.isDirectory()) return info.mtimeMs;
-  return Math.max(
-    info.mtimeMs,
-    ...readdirSync(entry).map((name) => newestMtime(path.join(entry, name))),
-  );
-}
-
-export function consoleBuildIsStale(): boolean {
-  const sources = Math.max(
-    newestMtime(path.join(CONSOLE_DIR, 'app')),
-    newestMtime(path.join(CONSOLE_DIR, 'vite.config.ts')),
-  );
-  return !existsSync(SERVER_BUILD) || statSync(SERVER_BUILD).mtimeMs < sources;
-}
-
 /** Runs `remix vite:build` when console/build is missing or older than the app's sources. */
 export async function buildConsoleIfStale(logPath: string): Promise<boolean> {
-  if (!consoleBuildIsStale()) return false;
   try {
-    const { stdout, stderr } = await execFileAsync('npx', ['remix', 'vite:build'], {
-      cwd: CONSOLE_DIR,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    await writeFile(logPath, stdout + stderr);
+    const output = await ensureConsoleBuild();
+    if (output === undefined) return false;
+    await writeFile(logPath, output);
   } catch (error) {
     const detail = error as { stdout?: string; stderr?: string };
     await writeFile(logPath, `${detail.stdout ?? ''}${detail.stderr ?? ''}`);

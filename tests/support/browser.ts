@@ -1,38 +1,12 @@
 // A real browser for console tests: Debian chromium driven by playwright-core, plus the console's
 // page build, rebuilt when the app sources are newer than it.
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll } from 'vitest';
 
+export { ensureConsoleBuild } from '../infra/console-build.js';
+
 const CHROMIUM = '/usr/bin/chromium';
-const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
-const SERVER_BUILD = path.join(CONSOLE_DIR, 'build', 'server', 'index.js');
-
-function newestMtime(entry: string): number {
-  const info = statSync(entry);
-  if (!info.isDirectory()) return info.mtimeMs;
-  return Math.max(
-    info.mtimeMs,
-    ...readdirSync(entry).map((name) => newestMtime(path.join(entry, name))),
-  );
-}
-
-/** Runs `remix vite:build` when build/ is missing or older than app/ or vite.config.ts. */
-export async function ensureConsoleBuild(): Promise<void> {
-  const sources = Math.max(
-    newestMtime(path.join(CONSOLE_DIR, 'app')),
-    newestMtime(path.join(CONSOLE_DIR, 'vite.config.ts')),
-  );
-  if (existsSync(SERVER_BUILD) && statSync(SERVER_BUILD).mtimeMs >= sources) return;
-  await promisify(execFile)('npx', ['remix', 'vite:build'], {
-    cwd: CONSOLE_DIR,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
 
 /** Launches headless chromium with a fresh profile; closed after the calling test file. */
 export async function launchBrowser(): Promise<Browser> {

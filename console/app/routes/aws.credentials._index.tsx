@@ -17,6 +17,7 @@ import {
 import { useLiveList } from '../lib/live-list.js';
 import { credentialHref, yamlHref } from '../lib/resource-links.js';
 import { RouteError } from '../lib/route-error.js';
+import { PermittedLink } from '../lib/permitted-link.js';
 
 export const meta: MetaFunction = () => [{ title: 'AWS credentials · PCM-Ops' }];
 
@@ -83,18 +84,9 @@ export default function Credentials(): ReactElement {
       <header className="title">
         <h1>AWS credentials {namespace ? <small>namespace {namespace}</small> : null}</h1>
         <div className="actions">
-          {create.allowed ? (
-            <Link className="button primary" to={newHref}>
-              New credential
-            </Link>
-          ) : (
-            <>
-              <button type="button" disabled title={create.reason}>
-                New credential
-              </button>
-              <span className="reason">{create.reason}</span>
-            </>
-          )}
+          <PermittedLink permission={create} to={newHref}>
+            New credential
+          </PermittedLink>
         </div>
       </header>
       {rows.length === 0 ? (

@@ -16,6 +16,7 @@ import { useLiveList } from '../lib/live-list.js';
 import { scriptHref, yamlHref } from '../lib/resource-links.js';
 import { RouteError } from '../lib/route-error.js';
 import { parameterSummary } from '../lib/script-form.js';
+import { PermittedLink } from '../lib/permitted-link.js';
 
 export const meta: MetaFunction = () => [{ title: 'AWS scripts · PCM-Ops' }];
 
@@ -68,18 +69,9 @@ export default function Scripts(): ReactElement {
       <header className="title">
         <h1>Script library {namespace ? <small>namespace {namespace}</small> : null}</h1>
         <div className="actions">
-          {create.allowed ? (
-            <Link className="button primary" to={newHref}>
-              New script
-            </Link>
-          ) : (
-            <>
-              <button type="button" disabled title={create.reason}>
-                New script
-              </button>
-              <span className="reason">{create.reason}</span>
-            </>
-          )}
+          <PermittedLink permission={create} to={newHref}>
+            New script
+          </PermittedLink>
         </div>
       </header>
       {rows.length === 0 ? (
