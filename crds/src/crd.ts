@@ -19,6 +19,8 @@ export interface KindDefinition {
   shortNames: string[];
   schema: z.ZodObject;
   printerColumns: PrinterColumn[];
+  /** A tighter limit on metadata.name than Kubernetes' 253 characters, enforced at admission. */
+  maxNameLength?: number;
 }
 
 const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
@@ -53,7 +55,7 @@ function convert(value: unknown): unknown {
 }
 
 /** The openAPIV3Schema of a kind, from its zod schema. */
-export function openApiSchema(schema: z.ZodObject): JsonSchema {
+export function openApiSchema(schema: z.ZodObject, maxNameLength?: number): JsonSchema {
   const json = structural(
     z.toJSONSchema(schema, {
       target: 'openapi-3.0',
@@ -75,7 +77,18 @@ export function openApiSchema(schema: z.ZodObject): JsonSchema {
         description:
           'Kind is a string value representing the REST resource this object represents.',
       },
-      metadata: { type: 'object' },
+      metadata: maxNameLength
+        ? {
+            type: 'object',
+            properties: {
+              name: {
+                type: 'string',
+                maxLength: maxNameLength,
+                description: `Name of the object: at most ${maxNameLength} characters.`,
+              },
+            },
+          }
+        : { type: 'object' },
     },
     required: ['spec'],
   };
@@ -105,7 +118,9 @@ export function customResourceDefinition(definition: KindDefinition): JsonSchema
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: definition.printerColumns,
-          schema: { openAPIV3Schema: openApiSchema(definition.schema) },
+          schema: {
+            openAPIV3Schema: openApiSchema(definition.schema, definition.maxNameLength),
+          },
         },
       ],
     },

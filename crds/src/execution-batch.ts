@@ -8,6 +8,7 @@ export const BATCH_PHASES = [
   'Finished',
   'Cancelled',
   'Skipped',
+  'Failed',
 ] as const;
 export type BatchPhase = (typeof BATCH_PHASES)[number];
 /** SSM's SendCommand takes at most 50 instance ids. */
@@ -28,12 +29,23 @@ export const INVOCATION_STATUSES = [
   'Cancelled',
   'Cancelling',
   'NotSent',
+  'SendFailed',
+  'Unknown',
 ] as const;
+/**
+ * Batch index = location × LOCATION_STRIDE + chunk: unique within an execution, and the same on
+ * every attempt, so the comment on a command sent before finds its batch again.
+ */
+export const LOCATION_STRIDE = 100_000;
 
 const Invocation = z
   .object({
     instanceId: z.string().max(20).describe('The instance.'),
-    status: z.enum(INVOCATION_STATUSES).describe('Where the script stands on this instance.'),
+    status: z
+      .enum(INVOCATION_STATUSES)
+      .describe(
+        'Where the script stands on this instance: SSM’s status; NotSent (the run stopped first), SendFailed (the command could not be sent) or Unknown (sent, but its outcome could no longer be read).',
+      ),
     statusDetails: z.string().max(64).optional().describe('SSM’s StatusDetails, as AWS wrote it.'),
     exitCode: z.number().int().optional().describe('The script’s exit code.'),
     output: z
@@ -52,7 +64,21 @@ const Invocation = z
 export const ExecutionBatchSpec = z
   .object({
     executionName: objectName('The ScriptExecution this batch belongs to.'),
-    index: z.number().int().min(0).describe('Position of the batch in the execution’s plan.'),
+    index: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Position of the batch in the execution’s plan: location × 100000 + its chunk in that location.',
+      ),
+    location: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'The row of the execution’s status.accounts (target, account, region) it belongs to.',
+      ),
     target: z.string().max(63).optional().describe('Name (or index) of the spec.targets entry.'),
     credential: objectName('The CloudCredential that reaches the account.'),
     accountId: AccountId.describe('The account.'),
@@ -70,7 +96,9 @@ export const ExecutionBatchStatus = z
     phase: z
       .enum(BATCH_PHASES)
       .optional()
-      .describe('Planned, Sending, Sent, Finished, Cancelled or Skipped.'),
+      .describe(
+        'Planned, Sending, Sent, Finished; or Cancelled or Skipped when the run stopped before sending it; or Failed when it could not be sent, or its outcome could no longer be read.',
+      ),
     commandId: z.string().max(64).optional().describe('The SSM command id, once sent.'),
     sendingSince: timestamp(
       'When the operator started sending; a restart looks the command up from here.',
@@ -78,7 +106,19 @@ export const ExecutionBatchStatus = z
     sentAt: timestamp('When SSM accepted the command.'),
     finishedAt: timestamp('When every invocation reached a final status.'),
     cancelRequested: z.boolean().optional().describe('CancelCommand was called for this batch.'),
-    message: z.string().max(1024).optional().describe('Why the batch was skipped or cancelled.'),
+    reason: z
+      .string()
+      .max(128)
+      .optional()
+      .describe('Why the batch failed, was stopped, or is being retried, in CamelCase.'),
+    message: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe('Why the batch failed, was stopped, or is being retried.'),
+    unreachableSince: timestamp(
+      'Since when the command’s outcome could not be read; past the operator’s grace period the batch is Failed.',
+    ),
     invocations: z
       .array(Invocation)
       .max(BATCH_SIZE)

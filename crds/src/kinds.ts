@@ -1,7 +1,7 @@
 import type { KindDefinition, PrinterColumn } from './crd.js';
 import { CloudCredentialSchema } from './cloud-credential.js';
 import { ScriptSchema } from './script.js';
-import { ScriptExecutionSchema } from './script-execution.js';
+import { EXECUTION_NAME_MAX, ScriptExecutionSchema } from './script-execution.js';
 import { ExecutionBatchSchema } from './execution-batch.js';
 
 function condition(type: string, name = type): PrinterColumn {
@@ -88,6 +88,7 @@ export const SCRIPT_EXECUTION: KindDefinition = {
   singular: 'scriptexecution',
   shortNames: ['se'],
   schema: ScriptExecutionSchema,
+  maxNameLength: EXECUTION_NAME_MAX,
   printerColumns: [
     { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Phase of the run.' },
     {
@@ -107,6 +108,12 @@ export const SCRIPT_EXECUTION: KindDefinition = {
       type: 'integer',
       jsonPath: '.status.counts.failed',
       description: 'Targets that failed.',
+    },
+    {
+      name: 'Reason',
+      type: 'string',
+      jsonPath: '.status.reason',
+      description: 'Why it is in its phase, or what holds it.',
     },
     {
       name: 'Script',

@@ -11,6 +11,8 @@ import {
 import { countSet, exactlyOneCel, rejectDuplicateNames, withRules } from './rules.js';
 import { PARAMETER_NAME_PATTERN, RateControl, ScriptSpec, Timeouts } from './script.js';
 
+/** An execution's name is a label value on its batches, which holds 63 characters (as for a Job). */
+export const EXECUTION_NAME_MAX = 63;
 export const INSTANCE_ID_PATTERN = /^(i|mi)-[0-9a-f]{8,17}$/;
 export const PHASES = [
   'Pending',
@@ -240,22 +242,52 @@ const Counts = z
   })
   .describe('How many targets are in each state.');
 
+export const LOCATION_STATES = ['Resolving', 'Resolved', 'Failed', 'Cancelled'] as const;
+export type LocationState = (typeof LOCATION_STATES)[number];
+
 const AccountRegionRow = z
   .object({
     target: z.string().max(63).optional().describe('Name (or index) of the spec.targets entry.'),
+    targetIndex: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Position of the spec.targets entry this row resolves.'),
     credential: z.string().max(253).describe('The CloudCredential used.'),
     accountId: AccountId.describe('The account.'),
     region: Region.describe('The region.'),
+    state: z
+      .enum(LOCATION_STATES)
+      .optional()
+      .describe(
+        'Resolving until the targets of this account and region are found and planned; then Resolved, or Failed when they could not be found, or Cancelled when the run ended first.',
+      ),
     total: z.number().int().describe('Targets in this account and region.'),
+    skipped: z
+      .number()
+      .int()
+      .optional()
+      .describe('Instances selected here but left out (offline, not running, wrong platform).'),
     succeeded: z.number().int().optional().describe('Of which succeeded.'),
     failed: z.number().int().optional().describe('Of which failed or timed out.'),
+    reason: z
+      .string()
+      .max(128)
+      .optional()
+      .describe(
+        'Why this account and region is not going as planned, in CamelCase (Throttled, AccessDenied, InvalidInstanceId, …); absent when all is well.',
+      ),
+    message: z.string().max(1024).optional().describe('The problem in words, naming the call.'),
     commandIds: z
       .array(z.string().max(64))
       .max(400)
       .optional()
       .describe('SSM command ids sent to this account and region.'),
   })
-  .describe('Progress in one account and region.');
+  .describe(
+    'Progress in one account and region of one target. The list is fixed when resolving starts.',
+  );
 
 const FailedTarget = z
   .object({
@@ -267,6 +299,47 @@ const FailedTarget = z
   })
   .describe('A target that did not succeed.');
 
+const ResolvedSecret = z
+  .object({
+    parameter: z.string().max(64).describe('The parameter the Secret key gives.'),
+    name: z.string().max(253).describe('The Secret.'),
+    key: z.string().max(253).describe('The key in the Secret.'),
+    uid: z.string().max(64).describe('The Secret’s uid when the run was resolved.'),
+    resourceVersion: z
+      .string()
+      .max(64)
+      .describe(
+        'The Secret’s resourceVersion when the run was resolved; a later batch is sent only while it is unchanged.',
+      ),
+  })
+  .describe(
+    'Where a sensitive parameter’s value is read from, and which version of it was resolved.',
+  );
+
+const Resolution = z
+  .object({
+    startedAt: timestamp('When resolving started; from then on the spec is immutable.'),
+    script: ScriptSpec.describe(
+      'The script this run sends, copied when resolving started, so edits to (or the deletion of) the Script change nothing for it.',
+    ),
+    scriptRef: z
+      .object({
+        name: z.string().max(253).describe('The Script.'),
+        uid: z.string().max(64).optional().describe('Its uid.'),
+        generation: z.number().int().optional().describe('Its .metadata.generation.'),
+      })
+      .optional()
+      .describe('The Script the copy was taken from, when spec.scriptRef names one.'),
+    secrets: z
+      .array(ResolvedSecret)
+      .max(50)
+      .optional()
+      .describe('The Secrets sensitive parameters are read from. Values are never stored.'),
+  })
+  .describe(
+    'What the run was resolved to when it left Pending: it keeps using this, whatever happens to the Script.',
+  );
+
 export const ScriptExecutionStatus = z
   .object({
     observedGeneration: z
@@ -277,7 +350,7 @@ export const ScriptExecutionStatus = z
     phase: z.enum(PHASES).optional().describe('Where the execution is in its life.'),
     progress: z.string().max(32).optional().describe('Finished targets over all targets, as N/M.'),
     counts: Counts.optional(),
-    startTime: timestamp('When the first command was sent. From then on the spec is immutable.'),
+    startTime: timestamp('When the run started sending commands.'),
     completionTime: timestamp('When the execution finished.'),
     scriptHash: z
       .string()
@@ -295,11 +368,14 @@ export const ScriptExecutionStatus = z
       .max(20)
       .optional()
       .describe('Up to 20 targets that did not succeed; the full list lives in the child objects.'),
-    planGeneration: z
-      .number()
-      .int()
+    reason: z
+      .string()
+      .max(128)
       .optional()
-      .describe('The .metadata.generation the current plan of batches was made for.'),
+      .describe(
+        'Why the execution is in its phase, or what holds it, in CamelCase (Started, CredentialNotReady, Paused, MaxErrorsExceeded, …).',
+      ),
+    resolution: Resolution.optional(),
     skippedSample: z
       .array(
         z
@@ -347,17 +423,24 @@ export const ScriptExecutionSchema = withRules(
     .object({
       apiVersion: z.literal('pcm-ops.io/v1alpha1').describe('pcm-ops.io/v1alpha1'),
       kind: z.literal('ScriptExecution').describe('ScriptExecution'),
-      metadata: ObjectMeta,
+      metadata: ObjectMeta.extend({
+        name: z
+          .string()
+          .max(EXECUTION_NAME_MAX, {
+            message: `must be at most ${EXECUTION_NAME_MAX} characters: it labels the execution’s batches`,
+          })
+          .optional(),
+      }),
       spec: ScriptExecutionSpec,
       status: ScriptExecutionStatus.optional(),
     })
     .describe('One run of a script over EC2 instances in any number of accounts and regions.'),
   [
     {
-      cel: `!has(oldSelf.status) || !has(oldSelf.status.startTime) || (${immutableFields
+      cel: `!has(oldSelf.status) || !has(oldSelf.status.phase) || oldSelf.status.phase == 'Pending' || (${immutableFields
         .map(unchangedCel)
         .join(' && ')})`,
-      message: `spec is immutable once the execution has started; only ${MUTABLE_AFTER_START.join(', ')} may change`,
+      message: `spec is immutable once the operator has started resolving the targets (status.phase is past Pending); only ${MUTABLE_AFTER_START.join(', ')} may change`,
       fieldPath: '.spec',
     },
   ],

@@ -13,9 +13,24 @@ const ConfigSchema = z.object({
     .optional()
     .describe('Leader-election identity; defaults to host and pid.'),
   PCM_OPS_LEASE_NAME: z.string().default('pcm-ops-operator'),
-  PCM_OPS_LEASE_DURATION_SECONDS: z.coerce.number().int().min(2).default(15),
-  PCM_OPS_RENEW_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(10),
-  PCM_OPS_RETRY_PERIOD_SECONDS: z.coerce.number().min(0.2).default(2),
+  PCM_OPS_LEASE_DURATION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(15)
+    .describe('How long a standby waits, after it last saw the lease renewed, before it takes it.'),
+  PCM_OPS_RENEW_DEADLINE_SECONDS: z.coerce
+    .number()
+    .min(0.2)
+    .default(10)
+    .describe(
+      'A leader that has not renewed for this long stops acting and exits; shorter than the lease duration.',
+    ),
+  PCM_OPS_RETRY_PERIOD_SECONDS: z.coerce
+    .number()
+    .min(0.1)
+    .default(2)
+    .describe('How often the lease is renewed, and how often a standby tries to take it.'),
   PCM_OPS_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   PCM_OPS_HTTP_HOST: z.string().default('0.0.0.0'),
   PCM_OPS_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
@@ -56,14 +71,72 @@ const ConfigSchema = z.object({
     .url()
     .optional()
     .describe('Send every AWS call to this endpoint (an emulator or a VPC endpoint proxy).'),
+  PCM_OPS_AMBIENT_NAMESPACES: z
+    .string()
+    .optional()
+    .describe(
+      "Comma-separated namespaces whose CloudCredentials may use the operator's own AWS identity (ambient, or assumeRole without sourceCredentialRef); `*` allows all. Unset: only the operator's own namespace.",
+    ),
+  PCM_OPS_SEND_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .default(20)
+    .describe(
+      'Deadline of one SendCommand attempt; a send without an answer is looked up before it is made again.',
+    ),
+  PCM_OPS_SEND_SETTLE_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(5)
+    .describe('A batch caught mid-send is looked up by its comment once it is this old.'),
+  PCM_OPS_UNREACHABLE_GRACE_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(120)
+    .describe(
+      'A sent batch whose outcome cannot be read for this long (credential deleted, access withdrawn) ends as Unknown.',
+    ),
+  PCM_OPS_CANCEL_GRACE_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(60)
+    .describe(
+      'A deleted execution retries failing CancelCommands for this long, then goes anyway.',
+    ),
   PCM_OPS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+const LeaseRules = ConfigSchema.superRefine((config, context) => {
+  if (config.PCM_OPS_RENEW_DEADLINE_SECONDS >= config.PCM_OPS_LEASE_DURATION_SECONDS)
+    context.addIssue({
+      code: 'custom',
+      path: ['PCM_OPS_RENEW_DEADLINE_SECONDS'],
+      message: `must be shorter than PCM_OPS_LEASE_DURATION_SECONDS (${config.PCM_OPS_LEASE_DURATION_SECONDS}), or two replicas could act at once`,
+    });
+  if (config.PCM_OPS_RETRY_PERIOD_SECONDS >= config.PCM_OPS_RENEW_DEADLINE_SECONDS)
+    context.addIssue({
+      code: 'custom',
+      path: ['PCM_OPS_RETRY_PERIOD_SECONDS'],
+      message: `must be shorter than PCM_OPS_RENEW_DEADLINE_SECONDS (${config.PCM_OPS_RENEW_DEADLINE_SECONDS}), or the lease is not renewed in time`,
+    });
 });
 
 export type OperatorConfig = z.output<typeof ConfigSchema>;
 
+/** The namespaces allowed the operator's own identity; undefined means every namespace. */
+export function ambientNamespaces(config: OperatorConfig): ReadonlySet<string> | undefined {
+  const listed = config.PCM_OPS_AMBIENT_NAMESPACES;
+  if (listed === undefined) return new Set([config.PCM_OPS_POD_NAMESPACE]);
+  const names = listed
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  return names.includes('*') ? undefined : new Set(names);
+}
+
 /** Parses the environment; an invalid setting stops the operator with the setting named. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  const result = ConfigSchema.safeParse(env);
+  const result = LeaseRules.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,

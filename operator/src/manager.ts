@@ -1,14 +1,7 @@
 import { hostname } from 'node:os';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { KubernetesAccess } from './api/access.js';
-import { handleApi, type ApiDeps } from './api/routes.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import {
-  CoreV1Api,
-  KubeConfig,
-  type KubernetesObject,
-  type V1Secret,
-} from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import {
   CLOUD_CREDENTIAL,
   EXECUTION_BATCH,
@@ -19,11 +12,15 @@ import {
   type Script,
   type ScriptExecution,
 } from '@pcm-ops/crds';
-import type { OperatorConfig } from './config.js';
+import { KubernetesAccess } from './api/access.js';
+import { handleApi, type ApiDeps } from './api/routes.js';
+import { ambientNamespaces, type OperatorConfig } from './config.js';
+import { EXECUTION_LABEL, NotLeaderError } from './domain/store.js';
 import { EventRecorder } from './k8s/events.js';
 import { KubeExecutionStore } from './k8s/execution-store.js';
-import { ResilientInformer } from './k8s/informer.js';
-import { LeaderElector } from './k8s/leader.js';
+import { ResilientInformer, type ChangeKind } from './k8s/informer.js';
+import { leaseClient, LeaderElector } from './k8s/leader.js';
+import { ReferencedSecrets } from './k8s/referenced-secrets.js';
 import { Resources } from './k8s/resources.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -31,8 +28,6 @@ import { AwsExecutionProvider } from './providers/aws/provider.js';
 import { SessionCache } from './providers/aws/sessions.js';
 import { WorkQueue, type WorkResult } from './queue.js';
 import { CloudCredentialReconciler, TransientFailure } from './reconcilers/cloud-credential.js';
-import { EXECUTION_LABEL } from './reconcilers/execution/deps.js';
-import { TransientStepError } from './reconcilers/execution/run.js';
 import { ScriptExecutionReconciler } from './reconcilers/script-execution.js';
 import { startHttpServer } from './server.js';
 
@@ -61,22 +56,26 @@ function loadKubeConfig(config: OperatorConfig): KubeConfig {
 }
 
 type Informer = ResilientInformer<KubernetesObject>;
+type Kinds = 'credentials' | 'scripts' | 'executions' | 'batches';
 
-/** Wires informers, the work queue and the reconcilers; runs them only while leading. */
+/**
+ * Wires informers, the work queue and the reconcilers, and runs them only while leading. Start-up
+ * order: campaign for the lease; once elected, renew it on a loop of its own; start every
+ * informer; start the workers only once every informer has synced, so no decision is taken on a
+ * half-filled cache.
+ */
 export class Manager implements Operator {
   readonly metrics = new Metrics();
   private readonly kc: KubeConfig;
   private readonly elector: LeaderElector;
   private readonly queue: WorkQueue;
-  private readonly informers: Record<
-    'credentials' | 'scripts' | 'executions' | 'batches',
-    Informer
-  >;
-  private readonly secrets: ResilientInformer<V1Secret>;
+  private readonly informers: Record<Kinds, Informer>;
+  private readonly secrets: ReferencedSecrets;
   private readonly credentialReconciler: CloudCredentialReconciler;
   private readonly executionReconciler: ScriptExecutionReconciler;
   private readonly api: ApiDeps;
   private readonly store: KubeExecutionStore;
+  private readonly provider: AwsExecutionProvider;
   private server: Server | undefined;
   private synced = false;
 
@@ -86,13 +85,18 @@ export class Manager implements Operator {
   ) {
     this.kc = loadKubeConfig(config);
     const identity = config.PCM_OPS_IDENTITY ?? `${hostname()}-${process.pid}`;
-    this.elector = new LeaderElector(this.kc, this.leaseOptions(identity), log);
+    this.elector = new LeaderElector(
+      leaseClient(this.kc, config.PCM_OPS_POD_NAMESPACE, config.PCM_OPS_LEASE_NAME),
+      this.leaseOptions(identity),
+      log,
+    );
     this.queue = new WorkQueue((key) => this.work(key), {
       concurrency: config.PCM_OPS_WORKERS,
       baseBackoffMs: 500,
       maxBackoffMs: 60_000,
       onError: (key, error, attempt) => this.onWorkError(key, error, attempt),
       onDepth: (depth) => this.metrics.queueDepth.set({ kind: 'all' }, depth),
+      paused: true,
     });
     const namespace = config.PCM_OPS_NAMESPACE;
     const resources = {
@@ -102,41 +106,39 @@ export class Manager implements Operator {
       batches: new Resources<ExecutionBatch>(this.kc, EXECUTION_BATCH, namespace),
     };
     this.informers = {
-      credentials: this.informerFor(resources.credentials, (o) =>
+      credentials: this.informerFor(resources.credentials, (_k, o) =>
         this.credentialChanged(o as unknown as CloudCredential),
       ),
-      scripts: this.informerFor(resources.scripts, (o) =>
+      scripts: this.informerFor(resources.scripts, (_k, o) =>
         this.scriptChanged(o as unknown as Script),
       ),
-      executions: this.informerFor(resources.executions, (o) =>
-        this.executionChanged(o as unknown as ScriptExecution),
+      executions: this.informerFor(resources.executions, (k, o) =>
+        this.executionChanged(k, o as unknown as ScriptExecution),
       ),
-      batches: this.informerFor(resources.batches, (o) =>
-        this.batchChanged(o as unknown as ExecutionBatch),
+      batches: this.informerFor(resources.batches, (k, o) =>
+        this.batchChanged(k, o as unknown as ExecutionBatch),
       ),
     };
-    const core = this.kc.makeApiClient(CoreV1Api);
-    this.secrets = new ResilientInformer<V1Secret>(this.kc, {
-      path: namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets',
-      list: () =>
-        namespace ? core.listNamespacedSecret({ namespace }) : core.listSecretForAllNamespaces(),
-      onChange: (_kind, secret) => this.secretChanged(secret),
+    this.secrets = new ReferencedSecrets(this.kc, {
       log,
+      onChange: (ns, name) => this.secretChanged(ns, name),
     });
     const observe = (call: { service: string; operation: string; outcome: string }): void => {
       this.metrics.awsCalls.inc(call);
     };
     const endpoint = config.PCM_OPS_AWS_ENDPOINT_URL;
+    const ambient = ambientNamespaces(config);
     const sessions = new SessionCache({
       sources: {
         credential: (ns, name) => this.credential(ns, name),
-        secret: (ns, name) => this.secrets.get(name, ns),
+        secret: (ns, name) => this.secrets.get(ns, name),
       },
       ambient: fromNodeProviderChain(),
       endpoint,
       observe,
       refreshBeforeExpiryMs: config.PCM_OPS_REFRESH_BEFORE_EXPIRY_SECONDS * 1000,
       maxChainDepth: config.PCM_OPS_MAX_CHAIN_DEPTH,
+      ambientNamespaces: ambient,
     });
     const events = new EventRecorder(this.kc, log, identity);
     this.credentialReconciler = new CloudCredentialReconciler({
@@ -150,29 +152,51 @@ export class Manager implements Operator {
       endpoint,
       observe,
     });
-    const store = (this.store = new KubeExecutionStore(
-      { informer: this.informers.executions, resources: resources.executions },
-      { informer: this.informers.batches, resources: resources.batches },
-    ));
+    const mayAct = (): boolean => this.elector.mayAct();
+    this.store = new KubeExecutionStore(
+      { cache: this.informers.executions as never, api: resources.executions },
+      { cache: this.informers.batches as never, api: resources.batches },
+      () => {
+        if (!mayAct()) throw new NotLeaderError('this operator no longer holds the leader lease');
+      },
+    );
     const lookups = {
       script: (ns: string, name: string) =>
         this.informers.scripts.get(name, ns) as unknown as Script | undefined,
       credential: (ns: string, name: string) => this.credential(ns, name),
-      secret: (ns: string, name: string) => this.secrets.get(name, ns),
     };
-    const provider = new AwsExecutionProvider({ endpoint, observe });
-    this.api = { access: new KubernetesAccess(this.kc), store, lookups, sessions, provider };
-    this.executionReconciler = new ScriptExecutionReconciler({
-      store,
+    this.provider = new AwsExecutionProvider({
+      endpoint,
+      observe,
+      mayAct,
+      sendTimeoutMs: config.PCM_OPS_SEND_TIMEOUT_SECONDS * 1000,
+    });
+    this.api = {
+      access: new KubernetesAccess(this.kc),
+      store: this.store,
       lookups,
       sessions,
-      provider,
+      provider: this.provider,
+    };
+    this.executionReconciler = new ScriptExecutionReconciler({
+      store: this.store,
+      lookups,
+      secrets: this.secrets,
+      sessions,
+      provider: this.provider,
       events,
       log,
       now: () => new Date(),
       pollMs: { min: config.PCM_OPS_POLL_MIN_MS, max: config.PCM_OPS_POLL_MAX_MS },
       parallelism: config.PCM_OPS_AWS_PARALLELISM,
       countPoll: () => this.metrics.commandPolls.inc(),
+      ambientNamespaces: ambient,
+      timing: {
+        sendSettleMs: config.PCM_OPS_SEND_SETTLE_SECONDS * 1000,
+        unreachableGraceMs: config.PCM_OPS_UNREACHABLE_GRACE_SECONDS * 1000,
+        cancelGraceMs: config.PCM_OPS_CANCEL_GRACE_SECONDS * 1000,
+        backoffMs: { min: 1_000, max: 60_000 },
+      },
     });
   }
 
@@ -189,12 +213,12 @@ export class Manager implements Operator {
 
   private informerFor<T extends { metadata: object }>(
     resources: Resources<T & { metadata: { name?: string } }>,
-    onChange: (object: KubernetesObject) => void,
+    onChange: (kind: ChangeKind, object: KubernetesObject) => void,
   ): Informer {
     return new ResilientInformer<KubernetesObject>(this.kc, {
       path: resources.watchPath,
       list: () => resources.list() as never,
-      onChange: (_kind, object) => onChange(object),
+      onChange,
       log: this.log,
     });
   }
@@ -223,6 +247,11 @@ export class Manager implements Operator {
     });
   }
 
+  /** Whether the workers run (every informer synced while leading). */
+  get working(): boolean {
+    return this.synced;
+  }
+
   /** The read API needs the leader's caches; a standby says so rather than answer from nothing. */
   private async serveApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.synced) {
@@ -234,20 +263,22 @@ export class Manager implements Operator {
     await handleApi(this.api, req, res);
   }
 
+  /** Runs beside the lease renewal: informers first, workers only once all of them synced. */
   private async lead(): Promise<void> {
     this.metrics.leader.set(1);
-    await Promise.all([
-      this.secrets.start(),
-      ...Object.values(this.informers).map((i) => i.start()),
-    ]);
+    await Promise.all(Object.values(this.informers).map((i) => i.start()));
+    if (!this.elector.isLeader) return;
     this.synced = true;
-    this.log.info('caches synced; reconciling');
+    this.queue.start();
+    this.log.info({ queued: this.queue.depth }, 'caches synced; reconciling');
   }
 
   async stop(): Promise<void> {
     await this.queue.shutdown();
-    await Promise.all([this.secrets.stop(), ...Object.values(this.informers).map((i) => i.stop())]);
+    this.secrets.stop();
+    await Promise.all(Object.values(this.informers).map((i) => i.stop()));
     await this.elector.release();
+    this.provider.close();
     this.metrics.leader.set(0);
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),
@@ -267,13 +298,14 @@ export class Manager implements Operator {
     this.queue.add(keyFor(kind, object.metadata?.namespace ?? '', object.metadata?.name ?? ''));
   }
 
-  /** Executions not yet started that use a changed object are resolved again. */
+  /** Executions not yet resolving that use a changed object are checked again. */
   private enqueueWaitingExecutions(
     namespace: string,
     uses: (se: ScriptExecution) => boolean,
   ): void {
     for (const se of this.listed<ScriptExecution>(this.informers.executions, namespace)) {
-      if (uses(se)) this.enqueue(SE, se as unknown as KubernetesObject);
+      const waiting = (se.status?.phase ?? 'Pending') === 'Pending';
+      if (waiting && uses(se)) this.enqueue(SE, se as unknown as KubernetesObject);
     }
   }
 
@@ -296,24 +328,28 @@ export class Manager implements Operator {
   }
 
   /**
-   * A changed execution is reconciled; one not started yet goes ahead of the polls of running ones,
-   * so a new execution's first send does not wait behind them.
+   * A changed execution is reconciled, unless the event only echoes this process's own write; one
+   * not started yet goes ahead of the polls of running ones, so its first send does not wait.
    */
-  private executionChanged(se: ScriptExecution): void {
-    if (this.store.isOwnExecutionWrite(se)) return;
+  private executionChanged(kind: ChangeKind, se: ScriptExecution): void {
+    const { namespace = '', name = '' } = se.metadata;
+    const own = this.store.observed(se, kind === 'delete');
+    if (kind === 'delete') {
+      this.store.forget(namespace, name);
+      return;
+    }
+    if (own) return;
     const fresh = !se.status?.startTime && !se.metadata.deletionTimestamp;
-    this.queue.add(keyFor(SE, se.metadata.namespace ?? '', se.metadata.name ?? ''), fresh);
+    this.queue.add(keyFor(SE, namespace, name), fresh);
   }
 
-  private batchChanged(batch: ExecutionBatch): void {
-    if (this.store.isOwnBatchWrite(batch)) return;
+  private batchChanged(kind: ChangeKind, batch: ExecutionBatch): void {
+    if (this.store.observed(batch, kind === 'delete')) return;
     const owner = batch.metadata.labels?.[EXECUTION_LABEL];
     if (owner) this.queue.add(keyFor(SE, batch.metadata.namespace ?? '', owner));
   }
 
-  private secretChanged(secret: V1Secret): void {
-    const namespace = secret.metadata?.namespace ?? '';
-    const name = secret.metadata?.name;
+  private secretChanged(namespace: string, name: string): void {
     for (const cc of this.listed<CloudCredential>(this.informers.credentials, namespace)) {
       if (cc.spec.aws?.source.secretRef?.name === name) this.credentialChanged(cc);
     }
@@ -342,13 +378,14 @@ export class Manager implements Operator {
       throw error;
     } finally {
       end();
+      this.metrics.secretsFollowed.set(this.secrets.size);
     }
   }
 
   private onWorkError(key: string, error: unknown, attempt: number): void {
     const message = error instanceof Error ? error.message : String(error);
-    const transient = error instanceof TransientFailure || error instanceof TransientStepError;
-    this.log[transient ? 'info' : 'error'](
+    const expected = error instanceof TransientFailure || error instanceof NotLeaderError;
+    this.log[expected ? 'info' : 'error'](
       { key, attempt, err: message },
       'reconcile failed; retrying with backoff',
     );

@@ -39,6 +39,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly secretsFollowed = new Gauge({
+    name: 'pcm_ops_secrets_followed',
+    help: 'Secrets the operator reads and watches: only those credentials and executions reference.',
+    registers: [this.registry],
+  });
+
   readonly leader = new Gauge({
     name: 'pcm_ops_leader',
     help: '1 while this process holds the leader Lease.',

@@ -19,6 +19,8 @@ export interface QueueOptions {
   maxBackoffMs: number;
   onError?: (key: string, error: unknown, attempt: number) => void;
   onDepth?: (depth: number) => void;
+  /** Hold keys without working on them until start() (the caches are still syncing). */
+  paused?: boolean;
 }
 
 export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
@@ -44,11 +46,24 @@ export class WorkQueue {
   private readonly idleWaiters: (() => void)[] = [];
   private running = 0;
   private stopped = false;
+  private paused: boolean;
 
   constructor(
     private readonly worker: Worker,
     private readonly options: QueueOptions = DEFAULT_QUEUE_OPTIONS,
-  ) {}
+  ) {
+    this.paused = options.paused ?? false;
+  }
+
+  /** Starts the workers of a queue created paused: the keys added meanwhile are worked on now. */
+  start(): void {
+    this.paused = false;
+    this.pump();
+  }
+
+  get started(): boolean {
+    return !this.paused;
+  }
 
   /**
    * Queues `key` now, ahead of the routine keys when `urgent`. A key already waiting is not queued
@@ -106,7 +121,7 @@ export class WorkQueue {
 
   /** Resolves when nothing is queued or running (delayed keys do not count). */
   async idle(): Promise<void> {
-    if (this.depth === 0 && this.running === 0) return;
+    if ((this.depth === 0 || this.paused) && this.running === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -128,7 +143,12 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.options.concurrency && this.depth > 0) {
+    while (
+      !this.stopped &&
+      !this.paused &&
+      this.running < this.options.concurrency &&
+      this.depth > 0
+    ) {
       const key = this.urgent.shift() ?? this.ready.shift()!;
       this.queued.delete(key);
       this.active.add(key);

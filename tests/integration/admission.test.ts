@@ -52,7 +52,7 @@ describe('documented examples', () => {
     expect(out).toContain('script.pcm-ops.io/patch-precheck');
     const wide = await kubectlOk(['get', 'se', '-n', namespace, '-o', 'wide']);
     expect(wide.split('\n')[0]).toMatch(
-      /NAME\s+PHASE\s+PROGRESS\s+SUCCEEDED\s+FAILED\s+SCRIPT\s+CHANGE\s+AGE/,
+      /NAME\s+PHASE\s+PROGRESS\s+SUCCEEDED\s+FAILED\s+REASON\s+SCRIPT\s+CHANGE\s+AGE/,
     );
     expect(wide).toMatch(/patch-precheck-2026-11 .*patch-precheck\s+CHG0012345/);
   });
@@ -126,12 +126,7 @@ describe('an execution that has started', () => {
     ]);
   }
 
-  it('may still be edited before it starts', async () => {
-    const result = await patchSpec({ changeRef: 'CHG1' });
-    expect(result.stderr).toBe('');
-  });
-
-  it('refuses a change of targets, script or parameters once status.startTime is set', async () => {
+  async function setStatus(status: object): Promise<void> {
     await kubectlOk([
       'patch',
       'se',
@@ -143,8 +138,19 @@ describe('an execution that has started', () => {
       '--type',
       'merge',
       '-p',
-      JSON.stringify({ status: { phase: 'Running', startTime: new Date().toISOString() } }),
+      JSON.stringify({ status }),
     ]);
+  }
+
+  it('may still be edited before the operator starts resolving it, and while it is held Pending', async () => {
+    expect((await patchSpec({ changeRef: 'CHG0' })).stderr).toBe('');
+    await setStatus({ phase: 'Pending', reason: 'CredentialNotReady' });
+    const result = await patchSpec({ changeRef: 'CHG1' });
+    expect(result.stderr).toBe('');
+  });
+
+  it('refuses a change of targets, script or parameters once resolving has started', async () => {
+    await setStatus({ phase: 'Resolving' });
     for (const patch of [
       { targets: [{ credentialRef: { name: 'staging' }, tags: { Role: ['web'] } }] },
       { script: { body: 'rm -rf /tmp/x' } },
@@ -155,7 +161,9 @@ describe('an execution that has started', () => {
       const result = await patchSpec(patch);
       expect(result.code, JSON.stringify(patch)).not.toBe(0);
       expect(result.stderr).toContain('spec: Invalid value');
-      expect(result.stderr).toContain('spec is immutable once the execution has started');
+      expect(result.stderr).toContain(
+        'spec is immutable once the operator has started resolving the targets',
+      );
     }
   });
 

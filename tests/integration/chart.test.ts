@@ -109,7 +109,7 @@ describe('the pcm-ops chart', () => {
     expect(rules('Role', rendered)).toEqual(rules('Role', documented));
   });
 
-  it('installs RBAC under which the operator runs: it can read, write status and lead', async () => {
+  it('installs RBAC under which the operator runs: it can read, write status, expire executions and lead, and never list Secrets', async () => {
     await kubectlOk(
       ['apply', '-n', NAMESPACE, '-f', '-'],
       await render(['--show-only', 'templates/operator-rbac.yaml']),
@@ -119,7 +119,9 @@ describe('the pcm-ops chart', () => {
       ['watch', 'scriptexecutions.pcm-ops.io', '--all-namespaces'],
       ['patch', 'scriptexecutions.pcm-ops.io/status', '--all-namespaces'],
       ['create', 'executionbatches.pcm-ops.io', '--all-namespaces'],
-      ['list', 'secrets', '--all-namespaces'],
+      ['delete', 'scriptexecutions.pcm-ops.io', '--all-namespaces'],
+      ['get', 'secrets', '--all-namespaces'],
+      ['watch', 'secrets', '--all-namespaces'],
       ['create', 'subjectaccessreviews.authorization.k8s.io', ''],
       ['update', 'leases.coordination.k8s.io', `--namespace=${NAMESPACE}`],
     ]) {
@@ -135,9 +137,10 @@ describe('the pcm-ops chart', () => {
       expect(out.stdout.trim(), `${verb} ${resource}`).toBe('yes');
     }
     for (const [verb, resource] of [
+      ['list', 'secrets'],
       ['delete', 'secrets'],
       ['create', 'secrets'],
-      ['delete', 'scriptexecutions.pcm-ops.io'],
+      ['create', 'scriptexecutions.pcm-ops.io'],
       ['create', 'pods'],
       ['update', 'leases.coordination.k8s.io'],
     ]) {

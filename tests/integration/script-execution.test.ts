@@ -77,10 +77,12 @@ describe('a run over 3 accounts × 2 regions × 60 instances', () => {
     ]);
     expect(byChange.trim()).toBe('scriptexecution.pcm-ops.io/wide');
     const wide = await kubectlOk(['get', 'se', 'wide', '-n', h.namespace, '-o', 'wide']);
-    expect(wide).toMatch(/wide\s+Succeeded\s+360\/360\s+360\s+0\s+CHG:0042/);
+    expect(wide).toMatch(/wide\s+Succeeded\s+360\/360\s+360\s+0\s+Succeeded\s+CHG:0042/);
     const table = await kubectlOk(['get', 'se', 'wide', '-n', h.namespace]);
-    expect(table.split('\n')[0]).toMatch(/NAME\s+PHASE\s+PROGRESS\s+SUCCEEDED\s+FAILED\s+AGE/);
-    expect(table).toMatch(/wide\s+Succeeded\s+360\/360\s+360\s+0\s+/);
+    expect(table.split('\n')[0]).toMatch(
+      /NAME\s+PHASE\s+PROGRESS\s+SUCCEEDED\s+FAILED\s+REASON\s+AGE/,
+    );
+    expect(table).toMatch(/wide\s+Succeeded\s+360\/360\s+360\s+0\s+Succeeded\s+/);
   });
 
   it('records an edit after the end (its TTL) as observed, so kstatus and Flux read it Current again', async () => {

@@ -4,7 +4,6 @@ import type { ExecutionBatch, ScriptExecution } from '@pcm-ops/crds';
 import { canI, kubeGet, requireUser, type Permission } from './kube.server.js';
 import { PCM } from './links.js';
 
-const PLAN_LABEL = 'pcm-ops.io/plan-generation';
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export interface ExecutionReads {
@@ -34,11 +33,11 @@ export async function readExecution(
       `${base}/executionbatches?labelSelector=${selector}`,
     ),
   ]);
-  const generation = execution.status?.planGeneration;
-  // Batches of an earlier plan (the spec changed before dispatch) are not this run's targets.
+  // Batches left by an earlier execution of the same name (not yet collected) are not this run's.
+  const uid = execution.metadata.uid;
   const current = batches.items.filter((batch) => {
-    const plan = batch.metadata.labels?.[PLAN_LABEL];
-    return generation === undefined || plan === undefined || plan === String(generation);
+    const owners = (batch.metadata.ownerReferences ?? []) as { uid?: string }[];
+    return owners.length === 0 || owners.some((owner) => owner.uid === uid);
   });
   return { namespace, name, execution, batches: current };
 }

@@ -1,7 +1,12 @@
 // Re-run and re-run failed targets only: a new ScriptExecution (generateName) from the spec of a
 // finished one. "Failed only" keeps every setting but targets exactly the instances that failed
 // or timed out, as instanceIds per credential, region and (for organizations) member account.
-import type { ExecutionBatch, ExecutionTarget, ScriptExecution } from '@pcm-ops/crds';
+import {
+  EXECUTION_NAME_MAX,
+  type ExecutionBatch,
+  type ExecutionTarget,
+  type ScriptExecution,
+} from '@pcm-ops/crds';
 
 export const RERUN_OF = 'pcm-ops.io/rerun-of';
 /** A target's instanceIds holds at most this many ids (the schema's limit). */
@@ -29,7 +34,7 @@ export interface NewExecution {
 
 /** A name prefix that leaves room for the 5 random characters the API server appends. */
 function prefixFor(name: string, suffix: string): string {
-  return `${name.slice(0, 253 - 5 - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
+  return `${name.slice(0, EXECUTION_NAME_MAX - 5 - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
 }
 
 function manifest(

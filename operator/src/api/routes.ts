@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { REGION_PATTERN, type ExecutionBatch } from '@pcm-ops/crds';
+import { REGION_PATTERN, type CloudCredential, type ExecutionBatch } from '@pcm-ops/crds';
+import type { ExecutionStore } from '../domain/store.js';
 import type { SessionCache } from '../providers/aws/sessions.js';
 import type { ExecutionProvider } from '../providers/types.js';
-import type { ExecutionStore, Lookups } from '../reconcilers/execution/deps.js';
+import type { Lookups } from '../reconcilers/execution/deps.js';
 import type { KubernetesAccess, ResourceAccess } from './access.js';
 import { discover, selectorFrom } from './discovery.js';
 
@@ -50,16 +51,15 @@ function batchWith(batches: ExecutionBatch[], instanceId: string): ExecutionBatc
   return batches.find((b) => b.spec.instanceIds.includes(instanceId));
 }
 
-function sentBatch(
+async function sentBatch(
   deps: ApiDeps,
   namespace: string,
   name: string,
   instanceId: string,
-): ExecutionBatch {
-  const se = deps.store.execution(namespace, name);
-  if (!se) throw new HttpError(404, `ScriptExecution "${name}" not found`);
-  const batches = deps.store.batches(namespace, name, se.status?.planGeneration ?? -1);
-  const batch = batchWith(batches, instanceId);
+): Promise<ExecutionBatch> {
+  const snapshot = await deps.store.read(namespace, name);
+  if (!snapshot) throw new HttpError(404, `ScriptExecution "${name}" not found`);
+  const batch = batchWith(snapshot.batches, instanceId);
   if (!batch)
     throw new HttpError(404, `instance ${instanceId} is not a target of ScriptExecution "${name}"`);
   if (!batch.status?.commandId)
@@ -71,7 +71,7 @@ function sentBatch(
 async function output(deps: ApiDeps, namespace: string, name: string, url: URL): Promise<unknown> {
   const instanceId = url.searchParams.get('instanceId');
   if (!instanceId) throw new HttpError(400, 'the query parameter instanceId is required');
-  const batch = sentBatch(deps, namespace, name, instanceId);
+  const batch = await sentBatch(deps, namespace, name, instanceId);
   const commandId = batch.status!.commandId!;
   const session = await deps.sessions.session(namespace, batch.spec.credential);
   if (!session.ok) throw new HttpError(503, session.failure.message);
@@ -82,10 +82,17 @@ async function output(deps: ApiDeps, namespace: string, name: string, url: URL):
   return { instanceId, commandId, accountId, region, ...found.value };
 }
 
-function regionOf(url: URL, defaultRegion: string | undefined): string {
-  const region = url.searchParams.get('region') ?? defaultRegion ?? 'us-east-1';
+function regionOf(url: URL, credential: CloudCredential): string {
+  const aws = credential.spec.aws;
+  const region = url.searchParams.get('region') ?? aws?.defaultRegion ?? 'us-east-1';
   if (!REGION_PATTERN.test(region))
     throw new HttpError(400, `region "${region}" is not an AWS region code such as eu-west-1`);
+  const allowed = aws?.regions ?? [];
+  if (allowed.length && !allowed.includes(region))
+    throw new HttpError(
+      403,
+      `region ${region} is not one CloudCredential "${credential.metadata.name}" may reach (spec.aws.regions: ${allowed.join(', ')})`,
+    );
   return region;
 }
 
@@ -99,7 +106,7 @@ async function instances(
   const credential = deps.lookups.credential(namespace, name);
   if (!credential?.status?.accountId)
     throw new HttpError(409, `CloudCredential "${name}" is not Ready`);
-  const region = regionOf(url, credential.spec.aws?.defaultRegion);
+  const region = regionOf(url, credential);
   const session = await deps.sessions.session(namespace, name);
   if (!session.ok) throw new HttpError(503, session.failure.message);
   const location = { accountId: credential.status.accountId, region, credential: name };

@@ -21,6 +21,7 @@ function batch(
     spec: {
       executionName: 'run',
       index,
+      location: account === '111111111111' ? 0 : 1,
       credential: 'prod',
       accountId: account,
       region: 'eu-west-1',
@@ -44,6 +45,8 @@ describe('countKey', () => {
     ['Cancelling', 'inProgress'],
     ['Pending', 'pending'],
     ['Delayed', 'pending'],
+    ['SendFailed', 'failed'],
+    ['Unknown', 'failed'],
   ] as const)('%s counts as %s', (status, key) => {
     expect(countKey(status)).toBe(key);
   });
@@ -60,6 +63,16 @@ describe('invocationsOf', () => {
       ).map((i) => i.status),
     ).toEqual(['Pending', 'Success']);
     expect(invocationsOf(batch(0, ['i-1'], { phase: 'Skipped' }))[0]!.status).toBe('NotSent');
+  });
+
+  it('reports the targets of a failed batch as SendFailed, or Unknown once it was sent', () => {
+    expect(invocationsOf(batch(0, ['i-1'], { phase: 'Failed' }))[0]!.status).toBe('SendFailed');
+    const sent = batch(0, ['i-1', 'i-2'], {
+      phase: 'Failed',
+      commandId: 'c-1',
+      invocations: [{ instanceId: 'i-1', status: 'Success' }],
+    });
+    expect(invocationsOf(sent).map((i) => i.status)).toEqual(['Success', 'Unknown']);
   });
 });
 
@@ -91,9 +104,30 @@ describe('summarize', () => {
     ),
     batch(2, ['i-6'], { phase: 'Planned' }, '222222222222'),
   ];
+  const frozen = (skipped = 0) => [
+    {
+      target: '0',
+      targetIndex: 0,
+      credential: 'prod',
+      accountId: '111111111111',
+      region: 'eu-west-1',
+      state: 'Resolved' as const,
+      total: 0,
+      skipped,
+    },
+    {
+      target: '0',
+      targetIndex: 0,
+      credential: 'prod',
+      accountId: '222222222222',
+      region: 'eu-west-1',
+      state: 'Resolved' as const,
+      total: 0,
+    },
+  ];
 
   it('counts every target once, and progress over the planned ones', () => {
-    const s = summarize(batches, 4);
+    const s = summarize(batches, frozen(4));
     expect(s.counts).toEqual({
       total: 10,
       skipped: 4,
@@ -109,38 +143,60 @@ describe('summarize', () => {
   });
 
   it('knows what is in flight and what counts as an error', () => {
-    const s = summarize(batches, 0);
+    const s = summarize(batches, frozen());
     expect(s.inFlight).toBe(2);
     expect(s.errors).toBe(2);
     expect(s.truncatedOutputs).toBe(1);
   });
 
   it('groups rows by account and region with their command ids', () => {
-    const s = summarize(batches, 0);
+    const s = summarize(batches, frozen());
     expect(s.accounts).toEqual([
-      {
-        credential: 'prod',
-        accountId: '111111111111',
-        region: 'eu-west-1',
-        total: 3,
-        succeeded: 1,
-        failed: 2,
-        commandIds: ['c-0'],
-      },
-      {
-        credential: 'prod',
-        accountId: '222222222222',
-        region: 'eu-west-1',
-        total: 3,
-        succeeded: 0,
-        failed: 0,
-        commandIds: ['c-1'],
-      },
+      { ...frozen()[0], total: 3, succeeded: 1, failed: 2, commandIds: ['c-0'] },
+      { ...frozen()[1], total: 3, succeeded: 0, failed: 0, commandIds: ['c-1'] },
     ]);
   });
 
+  it('is not finished while a location is still resolving', () => {
+    const done = batch(0, ['i-1'], {
+      phase: 'Finished',
+      invocations: [{ instanceId: 'i-1', status: 'Success' }],
+    });
+    const rows = frozen();
+    expect(summarize([done], rows).finished).toBe(true);
+    expect(summarize([done], [rows[0]!, { ...rows[1]!, state: 'Resolving' }]).finished).toBe(false);
+  });
+
+  it("names a location's problem on its row: this round's first, then its own failure, then a failed batch's", () => {
+    const failedBatch = batch(
+      1,
+      ['i-9'],
+      {
+        phase: 'Failed',
+        reason: 'InvalidInstanceId',
+        message: 'SendCommand failed',
+      },
+      '222222222222',
+    );
+    const rows = frozen();
+    const plain = summarize([failedBatch], rows);
+    expect(plain.accounts[1]).toMatchObject({ reason: 'InvalidInstanceId', failed: 1 });
+    expect(plain.accounts[0]!.reason).toBeUndefined();
+    const throttled = summarize(
+      [failedBatch],
+      rows,
+      new Map([[1, { reason: 'Throttled', message: 'slow down' }]]),
+    );
+    expect(throttled.accounts[1]).toMatchObject({ reason: 'Throttled', message: 'slow down' });
+    const unresolved = summarize(
+      [],
+      [{ ...rows[0]!, state: 'Failed', reason: 'AccessDenied', message: 'no' }],
+    );
+    expect(unresolved.accounts[0]).toMatchObject({ reason: 'AccessDenied', state: 'Failed' });
+  });
+
   it('samples failed targets with their status detail and exit code', () => {
-    expect(summarize(batches, 0).failedSample).toEqual([
+    expect(summarize(batches, frozen()).failedSample).toEqual([
       {
         instanceId: 'i-2',
         accountId: '111111111111',
@@ -163,7 +219,7 @@ describe('summarize', () => {
       phase: 'Finished',
       invocations: ids.map((instanceId) => ({ instanceId, status: 'Failed' as const })),
     });
-    expect(summarize([many], 0).failedSample).toHaveLength(20);
+    expect(summarize([many]).failedSample).toHaveLength(20);
   });
 });
 
@@ -184,6 +240,11 @@ describe('finalPhase', () => {
     [counts(3, 0), 'DeadlineExceeded', 'TimedOut'],
   ] as const)('%j ended by %s → %s', (c, ended, phase) => {
     expect(finalPhase(c, ended)).toBe(phase);
+  });
+
+  it('is at best PartiallySucceeded when a location could not be resolved', () => {
+    expect(finalPhase(counts(5, 0), undefined, 1)).toBe('PartiallySucceeded');
+    expect(finalPhase(counts(0, 0), undefined, 1)).toBe('Failed');
   });
 });
 

@@ -18,6 +18,8 @@ const COUNT_KEYS: Record<BatchInvocation['status'], CountKey> = {
   ExecutionTimedOut: 'timedOut',
   Cancelled: 'cancelled',
   NotSent: 'cancelled',
+  SendFailed: 'failed',
+  Unknown: 'failed',
   InProgress: 'inProgress',
   Cancelling: 'inProgress',
   Pending: 'pending',
@@ -40,14 +42,27 @@ export function countsAsError(status: BatchInvocation['status']): boolean {
   return status === 'Failed' || status === 'ExecutionTimedOut';
 }
 
-/** The invocations of a batch, with a Pending entry for every instance not yet reported. */
+/** What a target of a batch that has not reported it shows, by the batch's phase. */
+function unreported(batch: ExecutionBatch): BatchInvocation['status'] {
+  const phase = batch.status?.phase;
+  if (phase === 'Skipped' || phase === 'Cancelled') return 'NotSent';
+  if (phase === 'Failed') return batch.status?.commandId ? 'Unknown' : 'SendFailed';
+  return 'Pending';
+}
+
+/** The invocations of a batch, with an entry for every instance not yet reported. */
 export function invocationsOf(batch: ExecutionBatch): BatchInvocation[] {
   const reported = new Map((batch.status?.invocations ?? []).map((i) => [i.instanceId, i]));
-  const unsent = batch.status?.phase === 'Skipped' || batch.status?.phase === 'Cancelled';
+  const status = unreported(batch);
   return batch.spec.instanceIds.map(
-    (instanceId) =>
-      reported.get(instanceId) ?? { instanceId, status: unsent ? 'NotSent' : 'Pending' },
+    (instanceId) => reported.get(instanceId) ?? { instanceId, status },
   );
+}
+
+/** A problem in one location this round: shown on its row until it clears. */
+export interface LocationProblem {
+  reason: string;
+  message: string;
 }
 
 export interface ExecutionSummary {
@@ -64,11 +79,20 @@ export interface ExecutionSummary {
   finished: boolean;
 }
 
-function rowFor(rows: Map<string, Row>, batch: ExecutionBatch): Row {
-  const { credential, accountId, region, target } = batch.spec;
-  const key = `${target ?? ''}/${credential}/${accountId}/${region}`;
-  let row = rows.get(key);
+/** A row as frozen when resolving started, its counts zeroed for a fresh tally. */
+function freshRow(row: Row): Row {
+  const fresh: Row = { ...row, total: 0, succeeded: 0, failed: 0, commandIds: [] };
+  delete fresh.reason;
+  delete fresh.message;
+  return fresh;
+}
+
+/** Rows of batches whose row is missing (written before rows were kept per location). */
+function rowFor(rows: Row[], batch: ExecutionBatch): Row {
+  const at = batch.spec.location ?? 0;
+  let row = rows[at];
   if (!row) {
+    const { credential, accountId, region, target } = batch.spec;
     row = {
       target,
       credential,
@@ -79,7 +103,7 @@ function rowFor(rows: Map<string, Row>, batch: ExecutionBatch): Row {
       failed: 0,
       commandIds: [],
     };
-    rows.set(key, row);
+    rows[at] = row;
   }
   return row;
 }
@@ -128,14 +152,43 @@ function addInvocation(
   inv: BatchInvocation,
 ): void {
   const key = countKey(inv.status);
-  tally(summary, row, key, batch.status?.phase === 'Sent');
+  // a batch caught mid-send may be running: it counts against the concurrency limit too
+  const sent = batch.status?.phase === 'Sent' || batch.status?.phase === 'Sending';
+  tally(summary, row, key, sent);
   if (countsAsError(inv.status)) summary.errors++;
   if (inv.outputTruncated) summary.truncatedOutputs++;
   if (key === 'failed' || key === 'timedOut') sampleFailure(summary, batch, inv);
 }
 
-/** Folds the batches of an execution into the numbers its status shows. */
-export function summarize(batches: readonly ExecutionBatch[], skipped: number): ExecutionSummary {
+/** The first reason a row shows: this round's problem, then its own failure, then a batch's. */
+function rowProblem(
+  row: Row,
+  problem: LocationProblem | undefined,
+  failedBatch: ExecutionBatch | undefined,
+): LocationProblem | undefined {
+  if (problem) return problem;
+  if (row.state === 'Failed' && row.reason)
+    return { reason: row.reason, message: row.message ?? '' };
+  const status = failedBatch?.status;
+  if (status?.reason) return { reason: status.reason, message: status.message ?? '' };
+  return undefined;
+}
+
+function withProblem(row: Row, problem: LocationProblem | undefined): Row {
+  if (!problem) return row;
+  return { ...row, reason: problem.reason, message: problem.message.slice(0, 1024) };
+}
+
+/**
+ * Folds the batches of an execution into the numbers its status shows. `rows` are the locations
+ * as frozen when resolving started; `problems` what went wrong in some of them this round.
+ */
+export function summarize(
+  batches: readonly ExecutionBatch[],
+  frozenRows: readonly Row[] = [],
+  problems: ReadonlyMap<number, LocationProblem> = new Map(),
+): ExecutionSummary {
+  const skipped = frozenRows.reduce((n, row) => n + (row.skipped ?? 0), 0);
   const summary: ExecutionSummary = {
     counts: emptyCounts(skipped),
     progress: '',
@@ -146,31 +199,62 @@ export function summarize(batches: readonly ExecutionBatch[], skipped: number): 
     errors: 0,
     finished: true,
   };
-  const rows = new Map<string, Row>();
+  const rows = frozenRows.map(freshRow);
+  const failedBatch = tallyBatches(summary, rows, batches);
+  const done = finishedCount(summary.counts);
+  const planned = summary.counts.total - (summary.counts.skipped ?? 0);
+  summary.progress = `${done}/${planned}`;
+  summary.finished = done === planned && rows.every((row) => row.state !== 'Resolving');
+  summary.accounts = rows.map((row, at) =>
+    withProblem(row, rowProblem(frozenRows[at] ?? row, problems.get(at), failedBatch.get(at))),
+  );
+  return summary;
+}
+
+/** Adds every batch's targets to the summary and its row; returns each row's first failed batch. */
+function tallyBatches(
+  summary: ExecutionSummary,
+  rows: Row[],
+  batches: readonly ExecutionBatch[],
+): Map<number, ExecutionBatch> {
+  const failedBatch = new Map<number, ExecutionBatch>();
   const ordered = [...batches].sort((a, b) => a.spec.index - b.spec.index);
   for (const batch of ordered) {
     const row = rowFor(rows, batch);
+    const at = batch.spec.location ?? 0;
     if (batch.status?.commandId) row.commandIds!.push(batch.status.commandId);
+    if (batch.status?.phase === 'Failed' && !failedBatch.has(at)) failedBatch.set(at, batch);
     for (const inv of invocationsOf(batch)) addInvocation(summary, row, batch, inv);
   }
-  const c = summary.counts;
-  const planned = c.total - (c.skipped ?? 0);
-  const done = (c.succeeded ?? 0) + (c.failed ?? 0) + (c.timedOut ?? 0) + (c.cancelled ?? 0);
-  summary.progress = `${done}/${planned}`;
-  summary.finished = done === planned;
-  summary.accounts = [...rows.values()];
-  return summary;
+  return failedBatch;
+}
+
+/** Targets with a final status. */
+function finishedCount(c: Counts): number {
+  return (c.succeeded ?? 0) + failureCount(c);
+}
+
+/** Targets that ended without success. */
+function failureCount(c: Counts): number {
+  return (c.failed ?? 0) + (c.timedOut ?? 0) + (c.cancelled ?? 0);
+}
+
+/** Locations whose targets could not be found: the run cannot have fully succeeded. */
+export function unresolvedLocations(rows: readonly Row[]): number {
+  return rows.filter((row) => row.state === 'Failed').length;
 }
 
 export type EndReason = 'Cancelled' | 'DeadlineExceeded' | 'MaxErrorsExceeded' | undefined;
 
-/** The final phase of a finished execution. */
-export function finalPhase(counts: Counts, ended: EndReason): Phase {
+/**
+ * The final phase of a finished execution. Locations whose targets could not be found
+ * (`unresolved`) leave the run partly done at best.
+ */
+export function finalPhase(counts: Counts, ended: EndReason, unresolved = 0): Phase {
   if (ended === 'Cancelled') return 'Cancelled';
   if (ended === 'DeadlineExceeded') return 'TimedOut';
-  const failures = (counts.failed ?? 0) + (counts.timedOut ?? 0) + (counts.cancelled ?? 0);
-  if (ended === 'MaxErrorsExceeded' || (counts.succeeded ?? 0) === 0) return 'Failed';
-  return failures === 0 ? 'Succeeded' : 'PartiallySucceeded';
+  if (ended === 'MaxErrorsExceeded' || !counts.succeeded) return 'Failed';
+  return failureCount(counts) === 0 && unresolved === 0 ? 'Succeeded' : 'PartiallySucceeded';
 }
 
 export function isTerminalPhase(phase: Phase | undefined): boolean {

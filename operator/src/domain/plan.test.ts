@@ -1,21 +1,10 @@
+import type { CloudCredential, ExecutionTarget } from '@pcm-ops/crds';
 import { describe, expect, it } from 'vitest';
-import type { Instance, Location } from '../providers/types.js';
-import { chunk, planBatches, type TargetGroup } from './plan.js';
+import { earlierSameSpot, locationsOf } from './locations.js';
+import { batchIndex, chunk, planLocation } from './plan.js';
 
-function location(accountId: string, region = 'eu-west-1', credential = 'prod'): Location {
-  return { accountId, region, credential };
-}
-
-function instances(count: number, prefix = 'i-0'): Instance[] {
-  return Array.from({ length: count }, (_, n) => ({
-    instanceId: `${prefix}${n.toString(16).padStart(16, '0')}`,
-    platform: 'Linux',
-    state: 'running',
-  }));
-}
-
-function ids(...suffixes: string[]): Instance[] {
-  return suffixes.map((s) => ({ instanceId: `i-${s}`, platform: 'Linux', state: 'running' }));
+function ids(count: number, prefix = 'i-0'): string[] {
+  return Array.from({ length: count }, (_, n) => `${prefix}${n.toString(16).padStart(16, '0')}`);
 }
 
 describe('chunk', () => {
@@ -38,152 +27,104 @@ describe('chunk', () => {
   });
 });
 
-describe('planBatches', () => {
+describe('planLocation', () => {
   it.each<[number, number[]]>([
     [0, []],
     [1, [1]],
     [50, [50]],
     [51, [50, 1]],
     [120, [50, 50, 20]],
-  ])('cuts %i instances in one location into batches of %j', (count, sizes) => {
-    const batches = planBatches([
-      { location: location('111111111111'), instances: instances(count) },
-    ]);
-    expect(batches.map((b) => b.instanceIds.length)).toEqual(sizes);
-    expect(batches.map((b) => b.index)).toEqual(sizes.map((_, n) => n));
-    expect(batches.flatMap((b) => b.instanceIds)).toEqual(
-      instances(count).map((i) => i.instanceId),
-    );
+  ])('cuts %i instances into batches of %j', (count, sizes) => {
+    const batches = planLocation(ids(count));
+    expect(batches.map((b) => b.length)).toEqual(sizes);
+    expect(batches.flat()).toEqual(ids(count));
   });
 
-  it('orders by target, then account, region and instance id', () => {
-    const groups: TargetGroup[] = [
-      {
-        targetName: 'web',
-        location: location('222222222222', 'us-east-1'),
-        instances: ids('b', 'a'),
-      },
-      { targetName: 'db', location: location('111111111111'), instances: ids('c') },
-      { targetName: 'web', location: location('111111111111', 'us-east-1'), instances: ids('d') },
-      { targetName: 'web', location: location('111111111111', 'eu-west-1'), instances: ids('e') },
-    ];
-    const plan = planBatches(groups).map((b) => [
-      b.index,
-      b.targetName,
-      b.location.accountId,
-      b.location.region,
-      b.instanceIds,
-    ]);
-    expect(plan).toEqual([
-      [0, 'web', '111111111111', 'eu-west-1', ['i-e']],
-      [1, 'web', '111111111111', 'us-east-1', ['i-d']],
-      [2, 'web', '222222222222', 'us-east-1', ['i-a', 'i-b']],
-      [3, 'db', '111111111111', 'eu-west-1', ['i-c']],
-    ]);
+  it('gives the same plan whatever order the instances come in', () => {
+    const some = ids(77);
+    expect(planLocation([...some].reverse())).toEqual(planLocation(some));
   });
 
-  it('gives the same plan whatever order the instances and groups of a target come in', () => {
-    const a: TargetGroup = {
-      targetName: 't',
-      location: location('111111111111'),
-      instances: ids('3', '1', '2'),
-    };
-    const b: TargetGroup = {
-      targetName: 't',
-      location: location('222222222222'),
-      instances: ids('9', '8'),
-    };
-    const shuffled: TargetGroup = { ...a, instances: [...a.instances].reverse() };
-    expect(planBatches([a, b])).toEqual(planBatches([b, shuffled]));
+  it('runs an instance listed twice once', () => {
+    expect(planLocation(['i-b', 'i-a', 'i-b'])).toEqual([['i-a', 'i-b']]);
   });
 
-  it.each<[string, TargetGroup[], [string | undefined, string[]][]]>([
-    [
-      'runs an instance listed by two targets once, in the first',
-      [
-        { targetName: 'first', location: location('111111111111'), instances: ids('a', 'b') },
-        { targetName: 'second', location: location('111111111111'), instances: ids('b', 'c') },
-      ],
-      [
-        ['first', ['i-a', 'i-b']],
-        ['second', ['i-c']],
-      ],
-    ],
-    [
-      'runs an instance listed twice in one group once',
-      [{ targetName: 'only', location: location('111111111111'), instances: ids('a', 'a', 'b') }],
-      [['only', ['i-a', 'i-b']]],
-    ],
-    [
-      'keeps the same instance id in another region',
-      [
-        { targetName: 'x', location: location('111111111111', 'eu-west-1'), instances: ids('a') },
-        { targetName: 'y', location: location('111111111111', 'us-east-1'), instances: ids('a') },
-      ],
-      [
-        ['x', ['i-a']],
-        ['y', ['i-a']],
-      ],
-    ],
-    [
-      'runs an instance reached through two credentials once',
-      [
-        {
-          targetName: 'x',
-          location: location('111111111111', 'eu-west-1', 'a'),
-          instances: ids('a'),
-        },
-        {
-          targetName: 'y',
-          location: location('111111111111', 'eu-west-1', 'b'),
-          instances: ids('a', 'b'),
-        },
-      ],
-      [
-        ['x', ['i-a']],
-        ['y', ['i-b']],
-      ],
-    ],
-    [
-      'drops a group left empty by duplicates',
-      [
-        { targetName: 'x', location: location('111111111111'), instances: ids('a') },
-        { targetName: 'y', location: location('111111111111'), instances: ids('a') },
-      ],
-      [['x', ['i-a']]],
-    ],
-    [
-      'keeps unnamed groups in the order given, without a targetName',
-      [
-        { location: location('222222222222'), instances: ids('a') },
-        { location: location('111111111111'), instances: ids('b') },
-      ],
-      [
-        [undefined, ['i-a']],
-        [undefined, ['i-b']],
-      ],
-    ],
-  ])('%s', (_, groups, expected) => {
-    const batches = planBatches(groups);
-    expect(batches.map((b) => [b.targetName, b.instanceIds])).toEqual(expected);
-    expect(batches.map((b) => b.index)).toEqual(expected.map((__, n) => n));
-    for (const b of batches)
-      if (b.targetName === undefined) expect(b).not.toHaveProperty('targetName');
-  });
-
-  it('fills batches across groups of the same target and location', () => {
-    const place = location('111111111111');
-    const batches = planBatches([
-      { targetName: 't', location: place, instances: instances(30, 'i-a') },
-      { targetName: 't', location: place, instances: instances(30, 'i-b') },
-    ]);
-    expect(batches.map((b) => b.instanceIds.length)).toEqual([50, 10]);
+  it('leaves out what an earlier location of the same account and region plans', () => {
+    expect(planLocation(['i-a', 'i-b', 'i-c'], new Set(['i-b']))).toEqual([['i-a', 'i-c']]);
+    expect(planLocation(['i-a'], new Set(['i-a']))).toEqual([]);
   });
 
   it('honours a smaller batch size and refuses one SendCommand cannot take', () => {
-    const group = { location: location('111111111111'), instances: instances(5) };
-    expect(planBatches([group], 2).map((b) => b.instanceIds.length)).toEqual([2, 2, 1]);
-    expect(() => planBatches([group], 51)).toThrow(RangeError);
-    expect(() => planBatches([group], 0)).toThrow(RangeError);
+    expect(planLocation(ids(5), new Set(), 2).map((b) => b.length)).toEqual([2, 2, 1]);
+    expect(() => planLocation(ids(5), new Set(), 51)).toThrow(RangeError);
+    expect(() => planLocation(ids(5), new Set(), 0)).toThrow(RangeError);
+  });
+});
+
+describe('batchIndex', () => {
+  it('is unique per location and chunk, in plan order', () => {
+    expect(batchIndex(0, 0)).toBe(0);
+    expect(batchIndex(0, 7)).toBeLessThan(batchIndex(1, 0));
+    expect(batchIndex(3, 2)).toBe(300_002);
+    expect(() => batchIndex(0, 100_000)).toThrow(RangeError);
+  });
+});
+
+function credential(
+  name: string,
+  accountId: string,
+  extra: Partial<CloudCredential['status']> = {},
+): CloudCredential {
+  return {
+    apiVersion: 'pcm-ops.io/v1alpha1',
+    kind: 'CloudCredential',
+    metadata: { name },
+    spec: {
+      provider: 'aws',
+      aws: { partition: 'aws', defaultRegion: 'eu-west-1', source: { ambient: {} } },
+    },
+    status: { accountId, ...extra },
+  };
+}
+
+function target(name: string, extra: Partial<ExecutionTarget> = {}): ExecutionTarget {
+  return { credentialRef: { name }, tags: { Role: ['web'] }, onlineOnly: true, ...extra };
+}
+
+describe('locationsOf', () => {
+  const credentials: Record<string, CloudCredential> = {
+    prod: credential('prod', '222222222222'),
+    org: credential('org', '123456789012', {
+      organizationAccounts: [{ id: '333333333333' }, { id: '444444444444' }],
+    }),
+  };
+  const find = (name: string): CloudCredential => credentials[name]!;
+
+  it('lists every target × account × region in spec order, with the default region when none is given', () => {
+    const rows = locationsOf(
+      [
+        target('prod', { name: 'web', regions: ['us-east-1', 'eu-west-1'] }),
+        target('org', { organizationAccounts: {} }),
+        target('prod'),
+      ],
+      find,
+    );
+    expect(rows.map((r) => [r.targetIndex, r.target, r.accountId, r.region])).toEqual([
+      [0, 'web', '222222222222', 'us-east-1'],
+      [0, 'web', '222222222222', 'eu-west-1'],
+      [1, '1', '333333333333', 'eu-west-1'],
+      [1, '1', '444444444444', 'eu-west-1'],
+      [2, '2', '222222222222', 'eu-west-1'],
+    ]);
+    expect(earlierSameSpot(rows, 4)).toEqual([1]);
+    expect(earlierSameSpot(rows, 1)).toEqual([]);
+  });
+
+  it('keeps only the member accounts the organization lists', () => {
+    const rows = locationsOf(
+      [target('org', { organizationAccounts: { accountIds: ['444444444444', '999999999999'] } })],
+      find,
+    );
+    expect(rows.map((r) => r.accountId)).toEqual(['444444444444']);
   });
 });

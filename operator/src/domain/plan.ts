@@ -1,25 +1,14 @@
 /**
- * Cuts resolved targets into the batches a ScriptExecution sends: one SendCommand each, in one
- * account and region. The plan is deterministic, so after a restart the same batch index names
- * the same instances, and the comment on a command sent before finds its batch again.
+ * Cuts the targets of one location (a target's account and region) into the batches an execution
+ * sends: one SendCommand each. A location is planned on its own, as soon as its instances are
+ * known, so a large run keeps what it planned when the operator restarts midway. The plan is
+ * deterministic: the same instances give the same batches, so after a restart the same batch
+ * index names the same instances, and the comment on a command sent before finds its batch again.
  */
-import type { Instance, Location } from '../providers/types.js';
+import { LOCATION_STRIDE } from '@pcm-ops/crds';
 
 /** SendCommand takes at most 50 instance ids. */
 export const MAX_BATCH_SIZE = 50;
-
-export interface TargetGroup {
-  location: Location;
-  targetName?: string;
-  instances: Instance[];
-}
-
-export interface PlannedBatch {
-  index: number;
-  location: Location;
-  targetName?: string;
-  instanceIds: string[];
-}
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size ${size} is not >= 1`);
@@ -36,67 +25,25 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
-interface RankedGroup {
-  rank: number;
-  location: Location;
-  targetName?: string;
-  instanceIds: string[];
-}
-
 /**
- * Groups of one target keep the place where the target first appears (callers pass groups in
- * spec.targets order); an unnamed group keeps its own place. Groups of the same target, account,
- * region and credential are merged so their batches fill up.
+ * The instance ids of one location in batches: duplicates dropped, ids an earlier location of
+ * the same account and region already plans left out (an instance runs once, in the first target
+ * that names it), sorted, in chunks of at most 50.
  */
-function rankGroups(groups: readonly TargetGroup[]): RankedGroup[] {
-  const firstSeen = new Map<string, number>();
-  const merged = new Map<string, RankedGroup>();
-  groups.forEach((group, position) => {
-    const name = group.targetName;
-    if (name !== undefined && !firstSeen.has(name)) firstSeen.set(name, position);
-    const rank = name === undefined ? position : (firstSeen.get(name) ?? position);
-    const { accountId, region, credential } = group.location;
-    const key = JSON.stringify([rank, accountId, region, credential]);
-    const existing = merged.get(key);
-    const ids = group.instances.map((instance) => instance.instanceId);
-    if (existing) existing.instanceIds.push(...ids);
-    else merged.set(key, { rank, location: group.location, targetName: name, instanceIds: ids });
-  });
-  return [...merged.values()];
-}
-
-function compareGroups(a: RankedGroup, b: RankedGroup): number {
-  return (
-    a.rank - b.rank ||
-    compareText(a.location.accountId, b.location.accountId) ||
-    compareText(a.location.region, b.location.region) ||
-    compareText(a.location.credential, b.location.credential)
-  );
-}
-
-/**
- * Batches in order of target, then account, region and instance id; indexes 0..n-1. An instance
- * listed by several groups in the same account and region runs once, in the first group.
- */
-export function planBatches(
-  groups: readonly TargetGroup[],
+export function planLocation(
+  instanceIds: readonly string[],
+  plannedBefore: ReadonlySet<string> = new Set(),
   batchSize = MAX_BATCH_SIZE,
-): PlannedBatch[] {
+): string[][] {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE)
     throw new RangeError(`batch size ${batchSize} is not between 1 and ${MAX_BATCH_SIZE}`);
-  const planned = new Set<string>();
-  const batches: PlannedBatch[] = [];
-  for (const group of rankGroups(groups).sort(compareGroups)) {
-    const { accountId, region } = group.location;
-    const fresh = [...new Set(group.instanceIds)]
-      .filter((id) => !planned.has(JSON.stringify([accountId, region, id])))
-      .sort(compareText);
-    fresh.forEach((id) => planned.add(JSON.stringify([accountId, region, id])));
-    for (const instanceIds of chunk(fresh, batchSize)) {
-      const batch: PlannedBatch = { index: batches.length, location: group.location, instanceIds };
-      if (group.targetName !== undefined) batch.targetName = group.targetName;
-      batches.push(batch);
-    }
-  }
-  return batches;
+  const fresh = [...new Set(instanceIds)].filter((id) => !plannedBefore.has(id)).sort(compareText);
+  return chunk(fresh, batchSize);
+}
+
+/** The plan-wide index of a location's nth batch: unique, and stable across attempts. */
+export function batchIndex(location: number, chunkIndex: number): number {
+  if (chunkIndex >= LOCATION_STRIDE)
+    throw new RangeError(`a location holds at most ${LOCATION_STRIDE} batches`);
+  return location * LOCATION_STRIDE + chunkIndex;
 }

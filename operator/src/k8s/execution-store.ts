@@ -1,126 +1,197 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ExecutionBatch, ScriptExecution } from '@pcm-ops/crds';
-import { EXECUTION_LABEL, PLAN_LABEL, type ExecutionStore } from '../reconcilers/execution/deps.js';
-import { isConflict, isNotFound } from './errors.js';
-import type { ResilientInformer } from './informer.js';
-import { Overlay } from './overlay.js';
-import type { Resources } from './resources.js';
+import {
+  ConflictError,
+  EXECUTION_LABEL,
+  ownerUid,
+  type ExecutionSnapshot,
+  type ExecutionStore,
+} from '../domain/store.js';
+import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
+import { Freshness, GONE } from './freshness.js';
+import type { Preconditions } from './resources.js';
+
+/** What the store needs of an informer's cache. */
+export interface CachedObjects<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): readonly T[];
+}
+
+/** What the store needs of the API server (`Resources` in the operator, a fake in tests). */
+export interface ObjectApi<T> {
+  get(namespace: string, name: string): Promise<T | undefined>;
+  listLabelled(namespace: string, labelSelector: string): Promise<T[]>;
+  create(namespace: string, body: T): Promise<T>;
+  patch(namespace: string, name: string, body: object): Promise<T>;
+  patchStatus(namespace: string, name: string, body: object): Promise<T>;
+  delete(namespace: string, name: string, preconditions?: Preconditions): Promise<void>;
+}
+
+export interface StoreParts<T> {
+  cache: CachedObjects<T>;
+  api: ObjectApi<T>;
+}
+
+type Versioned = { metadata: { uid?: string; resourceVersion?: string } };
+
+function keyOf(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ''}/${name ?? ''}`;
+}
+
+function versions(objects: readonly Versioned[]): Map<string, string> {
+  return new Map(objects.map((o) => [o.metadata.uid ?? '', o.metadata.resourceVersion ?? '']));
+}
+
+/** Forces the next read of an execution to go to the API server. */
+const WHOLE_EXECUTION = '(all)';
 
 /**
- * Executions and batches read from the informers, overlaid with this process's own writes so a
- * reconcile never acts on a copy older than what it wrote itself.
+ * Executions and their batches, read from the informer caches while those hold at least what
+ * this process last wrote, and from the API server otherwise. Every write is conditional on the
+ * resourceVersion of the copy it was computed from; a write that loses a race raises a
+ * ConflictError and makes the next read a live one.
  */
 export class KubeExecutionStore implements ExecutionStore {
-  private readonly seOverlay = new Overlay<ScriptExecution>();
-  private readonly batchOverlay = new Overlay<ExecutionBatch>();
+  readonly freshness = new Freshness();
 
   constructor(
-    private readonly executions: {
-      informer: ResilientInformer<KubernetesObject>;
-      resources: Resources<ScriptExecution>;
-    },
-    private readonly batchesOf: {
-      informer: ResilientInformer<KubernetesObject>;
-      resources: Resources<ExecutionBatch>;
-    },
+    private readonly executions: StoreParts<ScriptExecution>,
+    private readonly batches: StoreParts<ExecutionBatch>,
+    /** Throws when this process may no longer write (a leader that could not renew its lease). */
+    private readonly guard: () => void = () => undefined,
   ) {}
 
-  /**
-   * A watch event that only reports this process's own last write: the reconcile that wrote it
-   * already acted on it, so it needs no further reconcile.
-   */
-  isOwnExecutionWrite(se: ScriptExecution): boolean {
-    return this.seOverlay.isOwnWrite(se);
+  /** A watch event: true when it only echoes this process's own write. */
+  observed(object: Versioned, deleted: boolean): boolean {
+    const uid = object.metadata.uid ?? '';
+    return this.freshness.observed(uid, deleted ? GONE : (object.metadata.resourceVersion ?? ''));
   }
 
-  /** The same for a batch. */
-  isOwnBatchWrite(batch: ExecutionBatch): boolean {
-    return this.batchOverlay.isOwnWrite(batch);
+  /** The execution is gone: nothing about it needs remembering. */
+  forget(namespace: string, name: string): void {
+    this.freshness.forget(keyOf(namespace, name));
   }
 
-  execution(namespace: string, name: string): ScriptExecution | undefined {
-    const cached = this.executions.informer.get(name, namespace) as unknown as
-      ScriptExecution | undefined;
-    return this.seOverlay.latest(cached);
+  async read(namespace: string, name: string): Promise<ExecutionSnapshot | undefined> {
+    const key = keyOf(namespace, name);
+    if (!this.freshness.trusts(key)) return this.readLive(key, namespace, name);
+    const execution = this.executions.cache.get(name, namespace);
+    if (!execution) return undefined;
+    return { execution, batches: this.cachedBatches(namespace, name, execution.metadata.uid) };
   }
 
-  /** The batches of the execution's current plan, including ones the informer has not seen yet. */
-  batches(namespace: string, executionName: string, planGeneration: number): ExecutionBatch[] {
-    const cached = this.batchesOf.informer.list(namespace) as unknown as ExecutionBatch[];
-    const byUid = new Map<string, ExecutionBatch>();
-    for (const batch of [...this.batchOverlay.pending(), ...cached]) {
-      const labels = batch.metadata.labels ?? {};
-      if (batch.metadata.namespace !== namespace) continue;
-      if (
-        labels[EXECUTION_LABEL] !== executionName ||
-        labels[PLAN_LABEL] !== String(planGeneration)
-      )
-        continue;
-      byUid.set(batch.metadata.uid!, this.batchOverlay.latest(batch));
-    }
-    return [...byUid.values()];
+  private cachedBatches(
+    namespace: string,
+    name: string,
+    uid: string | undefined,
+  ): ExecutionBatch[] {
+    return this.batches.cache
+      .list(namespace)
+      .filter((b) => b.metadata.labels?.[EXECUTION_LABEL] === name && ownerUid(b) === uid);
   }
 
-  async patchExecutionStatus(se: ScriptExecution, status: object): Promise<ScriptExecution> {
-    const written = await this.executions.resources.patchStatus(
-      se.metadata.namespace!,
-      se.metadata.name!,
-      status,
+  private async readLive(
+    key: string,
+    namespace: string,
+    name: string,
+  ): Promise<ExecutionSnapshot | undefined> {
+    const [execution, labelled] = await Promise.all([
+      this.executions.api.get(namespace, name),
+      this.batches.api.listLabelled(namespace, `${EXECUTION_LABEL}=${name}`),
+    ]);
+    const uid = execution?.metadata.uid;
+    const batches = labelled.filter((b) => uid !== undefined && ownerUid(b) === uid);
+    const cachedExecution = this.executions.cache.get(name, namespace);
+    const cached = [
+      ...(cachedExecution ? [cachedExecution] : []),
+      ...this.cachedBatches(namespace, name, uid),
+    ];
+    const live = [...(execution ? [execution] : []), ...batches];
+    this.freshness.reconcileWithLive(key, versions(live), versions(cached));
+    return execution ? { execution, batches } : undefined;
+  }
+
+  async writeStatus(se: ScriptExecution, status: object): Promise<ScriptExecution> {
+    const { namespace, name, resourceVersion } = se.metadata;
+    return this.written(keyOf(namespace, name), se, () =>
+      this.executions.api.patchStatus(namespace!, name!, { metadata: { resourceVersion }, status }),
     );
-    return this.seOverlay.remember(written);
   }
 
-  async patchExecution(se: ScriptExecution, body: object): Promise<ScriptExecution> {
-    const written = await this.executions.resources.patch(
-      se.metadata.namespace!,
-      se.metadata.name!,
-      body,
+  async writeMetadata(se: ScriptExecution, metadata: object): Promise<ScriptExecution> {
+    const { namespace, name, resourceVersion } = se.metadata;
+    return this.written(keyOf(namespace, name), se, () =>
+      this.executions.api.patch(namespace!, name!, { metadata: { ...metadata, resourceVersion } }),
     );
-    return this.seOverlay.remember(written);
   }
 
   async deleteExecution(se: ScriptExecution): Promise<void> {
-    await this.executions.resources
-      .delete(se.metadata.namespace!, se.metadata.name!)
-      .catch((error: unknown) => {
-        if (!isNotFound(error)) throw error;
-      });
-  }
-
-  /** Creates a batch; one without a status phase is planned and waits to be sent. */
-  async createBatch(batch: ExecutionBatch): Promise<ExecutionBatch> {
+    this.guard();
+    const { namespace, name, uid } = se.metadata;
     try {
-      const created = await this.batchesOf.resources.create(batch.metadata.namespace!, batch);
-      return this.batchOverlay.remember(created);
+      await this.executions.api.delete(namespace!, name!, { uid });
     } catch (error) {
-      if (!isConflict(error)) throw error;
-      return batch;
+      // gone already, or a new execution took the name: either way this one is gone
+      if (!isNotFound(error) && !isConflict(error)) throw error;
     }
   }
 
-  async patchBatchStatus(batch: ExecutionBatch, status: object): Promise<ExecutionBatch> {
-    const written = await this.batchesOf.resources.patchStatus(
-      batch.metadata.namespace!,
-      batch.metadata.name!,
-      status,
-    );
-    return this.batchOverlay.remember(written);
+  async createBatch(batch: ExecutionBatch): Promise<ExecutionBatch> {
+    this.guard();
+    const { namespace, name } = batch.metadata;
+    const key = keyOf(namespace, batch.spec.executionName);
+    try {
+      const created = await this.batches.api.create(namespace!, batch);
+      this.freshness.wrote(key, created.metadata.uid!, created.metadata.resourceVersion!);
+      return created;
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+      const stored = await this.batches.api.get(namespace!, name!);
+      if (!stored) throw new ConflictError(`ExecutionBatch ${namespace}/${name}`);
+      return stored;
+    }
   }
 
-  /** Deletes every batch of the execution; no request at all when this process knows of none. */
-  async deleteBatches(se: ScriptExecution): Promise<void> {
-    const ours = (batch: ExecutionBatch): boolean =>
-      batch.metadata.namespace === se.metadata.namespace &&
-      batch.metadata.labels?.[EXECUTION_LABEL] === se.metadata.name;
-    const cached = this.batchesOf.informer.list(
-      se.metadata.namespace,
-    ) as unknown as ExecutionBatch[];
-    const pending = this.batchOverlay.pending().filter(ours);
-    if (!pending.length && !cached.some(ours)) return;
-    for (const batch of pending) this.batchOverlay.forget(batch.metadata.uid);
-    await this.batchesOf.resources.deleteCollection(
-      se.metadata.namespace!,
-      `${EXECUTION_LABEL}=${se.metadata.name}`,
+  async writeBatchStatus(batch: ExecutionBatch, status: object): Promise<ExecutionBatch> {
+    const { namespace, name, resourceVersion } = batch.metadata;
+    return this.written(keyOf(namespace, batch.spec.executionName), batch, () =>
+      this.batches.api.patchStatus(namespace!, name!, { metadata: { resourceVersion }, status }),
     );
+  }
+
+  async deleteBatches(batches: readonly ExecutionBatch[]): Promise<void> {
+    for (const batch of batches) {
+      const { namespace, name, uid, resourceVersion } = batch.metadata;
+      const key = keyOf(namespace, batch.spec.executionName);
+      this.guard();
+      try {
+        await this.batches.api.delete(namespace!, name!, { uid, resourceVersion });
+        this.freshness.deleted(key, uid!);
+      } catch (error) {
+        this.freshness.conflicted(key, uid ?? WHOLE_EXECUTION);
+        if (isNotFound(error)) continue;
+        if (isConflict(error)) throw new ConflictError(`ExecutionBatch ${namespace}/${name}`);
+        throw error;
+      }
+    }
+  }
+
+  /** Runs a conditional write and records what the cache must now catch up with. */
+  private async written<T extends Versioned>(
+    key: string,
+    before: T & { kind?: string; metadata: { name?: string } },
+    write: () => Promise<T>,
+  ): Promise<T> {
+    this.guard();
+    try {
+      const stored = await write();
+      this.freshness.wrote(key, stored.metadata.uid!, stored.metadata.resourceVersion!);
+      return stored;
+    } catch (error) {
+      if (!isConflict(error) && !isNotFound(error)) throw error;
+      this.freshness.conflicted(key, before.metadata.uid ?? WHOLE_EXECUTION);
+      throw new ConflictError(
+        `${before.kind ?? 'object'} ${key.split('/')[0]}/${before.metadata.name}`,
+      );
+    }
   }
 }

@@ -3,9 +3,22 @@
  * beside it by implementing this interface and registering under their name.
  */
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { CredentialFailure, Result } from './aws/failure.js';
 
-export type { CredentialFailure, Result };
+/** Why a call failed, in words that say what to fix. */
+export interface Failure {
+  reason: string;
+  message: string;
+  /** Retry with backoff (throttling, network); otherwise wait for a change. */
+  transient: boolean;
+  /**
+   * For a call that is not idempotent (a send): no definite answer came back (a timeout, a
+   * dropped connection, a server error), so the provider may have acted on it. It must be looked
+   * for before it is made again.
+   */
+  outcomeUnknown?: boolean;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
 /** Where a set of targets lives: one account (or subscription, project) and region. */
 export interface Location {
@@ -117,6 +130,10 @@ export interface ExecutionProvider {
     key: BatchKey,
     sentAfter: Date,
   ): Promise<Result<string | undefined>>;
+  /**
+   * Sends one batch, once: never retried behind the caller's back. A failure with
+   * `outcomeUnknown` may have reached the provider; look for it with findSent before sending again.
+   */
   send(
     session: LocationSession,
     key: BatchKey,

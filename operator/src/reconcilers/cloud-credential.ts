@@ -7,6 +7,7 @@ import {
 } from '../domain/credential-status.js';
 import { sameConditions } from '../domain/conditions.js';
 import type { EventRecorder } from '../k8s/events.js';
+import { isConflict } from '../k8s/errors.js';
 import type { Resources } from '../k8s/resources.js';
 import type { Logger } from '../log.js';
 import type { WorkResult } from '../queue.js';
@@ -29,6 +30,9 @@ export interface CloudCredentialDeps {
 
 /** Raised after the status says what went wrong, so the queue retries with backoff. */
 export class TransientFailure extends Error {}
+
+/** The credential changed after it was read: it is validated again from the newer copy. */
+export class StaleCopy extends TransientFailure {}
 
 function sameStatus(a: CloudCredentialStatus | undefined, b: CloudCredentialStatus): boolean {
   const { conditions: ca, ...ra } = a ?? {};
@@ -141,6 +145,28 @@ export class CloudCredentialReconciler {
     };
   }
 
+  /** Conditional on the copy the status was computed from: a newer spec is validated afresh. */
+  private async patchStatus(
+    credential: CloudCredential,
+    status: CloudCredentialStatus,
+  ): Promise<void> {
+    const { namespace, name, resourceVersion } = credential.metadata as {
+      namespace: string;
+      name: string;
+      resourceVersion?: string;
+    };
+    try {
+      await this.deps.resources.patchStatus(namespace, name, {
+        metadata: { resourceVersion },
+        status,
+      });
+    } catch (error) {
+      if (isConflict(error))
+        throw new StaleCopy(`${namespace}/${name} changed while it was validated`);
+      throw error;
+    }
+  }
+
   private async writeStatus(
     credential: CloudCredential,
     outcome: CredentialOutcome,
@@ -149,7 +175,7 @@ export class CloudCredentialReconciler {
     const next = credentialStatus(credential.status, outcome, { generation, now: this.now() });
     if (sameStatus(credential.status, next)) return;
     const { namespace, name } = credential.metadata as { namespace: string; name: string };
-    await this.deps.resources.patchStatus(namespace, name, next);
+    await this.patchStatus(credential, next);
     const transition = readyTransition(credential.status?.conditions, next.conditions);
     if (transition) {
       await this.deps.events.record(credential, {

@@ -2,7 +2,13 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { LocationSession } from '../types.js';
-import { ec2Client, ssmClient, type AwsCallObserver, type AwsClientOptions } from './clients.js';
+import {
+  ec2Client,
+  ssmClient,
+  ssmSendClient,
+  type AwsCallObserver,
+  type AwsClientOptions,
+} from './clients.js';
 
 /** Calls may still run on a client that was just dropped: it is destroyed this much later. */
 const RETIRED_CLIENT_GRACE_MS = 5 * 60_000;
@@ -16,6 +22,7 @@ interface CachedClients {
   usedAt: number;
   ec2?: EC2Client;
   ssm?: SSMClient;
+  ssmSend?: SSMClient;
 }
 
 function sameCredentials(a: AwsCredentialIdentity, b: AwsCredentialIdentity): boolean {
@@ -29,6 +36,7 @@ function sameCredentials(a: AwsCredentialIdentity, b: AwsCredentialIdentity): bo
 function destroy(clients: CachedClients): void {
   clients.ec2?.destroy();
   clients.ssm?.destroy();
+  clients.ssmSend?.destroy();
 }
 
 export interface ClientCacheOptions {
@@ -54,6 +62,10 @@ export class ClientCache {
       endpoint?: string;
       observe?: AwsCallObserver;
       maxAttempts?: number;
+      /** May this process still make calls that must not be made twice (it holds its lease)? */
+      mayAct?: () => boolean;
+      /** Deadline of one SendCommand attempt. */
+      sendTimeoutMs?: number;
     },
     private readonly options: ClientCacheOptions,
   ) {
@@ -70,6 +82,16 @@ export class ClientCache {
     const entry = this.entry(session);
     entry.ssm ??= ssmClient(this.clientOptions(session));
     return entry.ssm;
+  }
+
+  /** For SendCommand: one attempt, a deadline, and the leader fence (see ssmSendClient). */
+  ssmSend(session: LocationSession): SSMClient {
+    const entry = this.entry(session);
+    entry.ssmSend ??= ssmSendClient(
+      { ...this.clientOptions(session), requestTimeoutMs: this.settings.sendTimeoutMs ?? 20_000 },
+      this.settings.mayAct ?? (() => true),
+    );
+    return entry.ssmSend;
   }
 
   get size(): number {

@@ -27,6 +27,8 @@ export interface AwsClientOptions {
   endpoint?: string;
   observe?: AwsCallObserver;
   maxAttempts?: number;
+  /** Deadline of one attempt (the SDK's requestTimeout), in milliseconds. */
+  requestTimeoutMs?: number;
 }
 
 interface MiddlewareStackHolder {
@@ -75,6 +77,30 @@ export function observeCalls<C extends MiddlewareStackHolder>(
   return client;
 }
 
+/** Raised instead of sending a request this process may no longer make (it lost its lease). */
+export class FencedError extends Error {
+  override readonly name = 'NotLeader';
+}
+
+/**
+ * Checks `mayAct` immediately before each attempt goes on the wire: innermost of all middleware,
+ * after retries and signing, so a process paused past its lease (SIGSTOP, a long GC) that wakes
+ * up inside a call does not send it.
+ */
+export function fenceCalls<C extends MiddlewareStackHolder>(client: C, mayAct: () => boolean): C {
+  client.middlewareStack.add(
+    (next: DeserializeHandler<object, object>) =>
+      async (
+        args: DeserializeHandlerArguments<object>,
+      ): Promise<DeserializeHandlerOutput<object>> => {
+        if (!mayAct()) throw new FencedError('this operator no longer holds the leader lease');
+        return next(args);
+      },
+    { step: 'deserialize', name: 'pcmOpsLeaderFence', priority: 'low' },
+  );
+  return client;
+}
+
 /** The settings every client shares: adaptive retries rate-limit the client after throttling. */
 export function baseConfig(options: AwsClientOptions): Record<string, unknown> {
   return {
@@ -83,6 +109,9 @@ export function baseConfig(options: AwsClientOptions): Record<string, unknown> {
     endpoint: options.endpoint,
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 4,
+    ...(options.requestTimeoutMs === undefined
+      ? {}
+      : { requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: 5_000 } }),
   };
 }
 
@@ -100,4 +129,17 @@ export function ec2Client(options: AwsClientOptions): EC2Client {
 
 export function ssmClient(options: AwsClientOptions): SSMClient {
   return observeCalls(new SSMClient(baseConfig(options)), options.observe);
+}
+
+/**
+ * The client for SendCommand, which is not idempotent: one attempt per call, never retried by the
+ * SDK, bounded by a deadline, and fenced by the leader lease. The caller looks for a send that got
+ * no answer (by its comment) before it sends again.
+ */
+export function ssmSendClient(options: AwsClientOptions, mayAct: () => boolean): SSMClient {
+  const client = new SSMClient({
+    ...baseConfig({ ...options, maxAttempts: 1 }),
+    retryMode: 'standard',
+  });
+  return fenceCalls(observeCalls(client, options.observe), mayAct);
 }

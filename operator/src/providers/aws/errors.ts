@@ -5,6 +5,11 @@
 export interface AwsFailure {
   reason: string;
   transient: boolean;
+  /**
+   * No definite answer came back (a timeout, a dropped connection, a 5xx): AWS may have acted on
+   * the request. Matters for calls that are not idempotent.
+   */
+  outcomeUnknown: boolean;
   /** AWS's error code, for the message; never the request or the credentials. */
   code: string;
   message: string;
@@ -51,7 +56,17 @@ const REASONS: Record<string, string> = {
   RegionDisabledException: 'RegionDisabled',
   AWSOrganizationsNotInUseException: 'NotInOrganization',
   CredentialsProviderError: 'NoAmbientCredentials',
+  NotLeader: 'NotLeader',
 };
+
+/** Errors raised before a request left this process: it certainly did not reach AWS. */
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'NotLeader',
+  'CredentialsProviderError',
+]);
 
 interface ErrorLike {
   name?: string;
@@ -83,9 +98,19 @@ export function classifyAwsError(error: unknown): AwsFailure {
   ) as ErrorLike;
   const code = codeOf(e);
   const message = (e.message ?? code).slice(0, 512);
+  const outcomeUnknown = isOutcomeUnknown(code, e);
+  if (code === 'NotLeader')
+    return { reason: 'NotLeader', transient: true, outcomeUnknown, code, message };
   if (isTransient(code, e)) {
     const reason = isThrottling(e) ? 'Throttled' : 'AwsUnavailable';
-    return { reason, transient: true, code, message };
+    return { reason, transient: true, outcomeUnknown, code, message };
   }
-  return { reason: REASONS[code] ?? 'AwsError', transient: false, code, message };
+  return { reason: REASONS[code] ?? 'AwsError', transient: false, outcomeUnknown, code, message };
+}
+
+/** An answer below 500 is AWS's own refusal; anything else may hide a request it carried out. */
+function isOutcomeUnknown(code: string, error: ErrorLike): boolean {
+  if (NEVER_SENT.has(code) || NEVER_SENT.has(error.code ?? '')) return false;
+  const status = error.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
 }

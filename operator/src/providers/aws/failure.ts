@@ -1,12 +1,8 @@
-/** Why a credential cannot be used, in words that say what to fix. */
-export interface CredentialFailure {
-  reason: string;
-  message: string;
-  /** Retry with backoff (throttling, network); otherwise wait for a change. */
-  transient: boolean;
-}
+import type { Failure, Result } from '../types.js';
 
-export type Result<T> = { ok: true; value: T } | { ok: false; failure: CredentialFailure };
+export type { Result };
+/** Why a credential or a call cannot be used, in words that say what to fix. */
+export type CredentialFailure = Failure;
 
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };

@@ -42,7 +42,7 @@ import type {
 import { ClientCache } from './client-cache.js';
 import type { AwsCallObserver } from './clients.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
-import { fail, ok, type Result } from './failure.js';
+import { ok, type Result } from './failure.js';
 import { RateLimiter } from './rate-limiter.js';
 import { invocationStatus, isTerminal } from './ssm-status.js';
 
@@ -79,6 +79,10 @@ export interface AwsExecutionProviderOptions {
   maxAttempts?: number;
   /** Access key × region pairs whose clients are kept (default 256). */
   maxCachedClients?: number;
+  /** Whether this process may still send (it holds its lease); checked before each SendCommand. */
+  mayAct?: () => boolean;
+  /** Deadline of one SendCommand attempt, in milliseconds. */
+  sendTimeoutMs?: number;
 }
 
 /** The comment that tags a batch's command, so a send lost in a crash can be found again. */
@@ -106,6 +110,8 @@ class AwsCallFailed extends Error {
 interface LocationApi {
   ec2<T>(operation: string, run: (client: EC2Client) => Promise<T>): Promise<T>;
   ssm<T>(operation: string, run: (client: SSMClient) => Promise<T>): Promise<T>;
+  /** SSM for SendCommand: one attempt, never retried by the SDK, fenced by the lease. */
+  ssmSend<T>(operation: string, run: (client: SSMClient) => Promise<T>): Promise<T>;
 }
 
 /** AWS codes such as InvalidInstanceID.NotFound as a CamelCase reason. */
@@ -117,11 +123,15 @@ function reasonOf(failure: AwsFailure): string {
 function failureOf<T>(error: AwsCallFailed, session: LocationSession): Result<T> {
   const { failure } = error;
   const where = `account ${session.accountId}, region ${session.region} (CloudCredential ${session.credential})`;
-  return fail(
-    reasonOf(failure),
-    `${error.service} ${error.operation} failed in ${where}: ${failure.code}: ${failure.message}`,
-    failure.transient,
-  );
+  return {
+    ok: false,
+    failure: {
+      reason: reasonOf(failure),
+      message: `${error.service} ${error.operation} failed in ${where}: ${failure.code}: ${failure.message}`,
+      transient: failure.transient,
+      ...(failure.outcomeUnknown ? { outcomeUnknown: true } : {}),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,16 +433,20 @@ export class AwsExecutionProvider implements ExecutionProvider {
       );
     const input = sendInput(key, instanceIds, command);
     return this.run(session, async (api) => {
-      const { Command } = await api.ssm('SendCommand', (c) =>
+      const { Command } = await api.ssmSend('SendCommand', (c) =>
         c.send(new SendCommandCommand(input)),
       );
       if (Command?.CommandId) return ok(Command.CommandId);
-      // transient: the caller looks for the batch by its comment before sending it again
-      return fail(
-        'NoCommandId',
-        `SSM SendCommand for ${input.Comment} returned no CommandId`,
-        true,
-      );
+      // an answer without an id: the caller looks for the batch by its comment before resending
+      return {
+        ok: false,
+        failure: {
+          reason: 'NoCommandId',
+          message: `SSM SendCommand for ${input.Comment} returned no CommandId`,
+          transient: true,
+          outcomeUnknown: true,
+        },
+      };
     });
   }
 
@@ -494,9 +508,11 @@ export class AwsExecutionProvider implements ExecutionProvider {
     };
     const ec2 = { service: 'EC2', client: () => this.clients.ec2(session) };
     const ssm = { service: 'SSM', client: () => this.clients.ssm(session) };
+    const ssmSend = { service: 'SSM', client: () => this.clients.ssmSend(session) };
     return {
       ec2: (operation, run) => call(ec2, operation, run),
       ssm: (operation, run) => call(ssm, operation, run),
+      ssmSend: (operation, run) => call(ssmSend, operation, run),
     };
   }
 

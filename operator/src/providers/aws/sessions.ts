@@ -7,10 +7,12 @@ import { stsClient, type AwsCallObserver } from './clients.js';
 import { classifyAwsError } from './errors.js';
 import { fail, ok, type Result } from './failure.js';
 
-/** Read access to the objects a credential depends on (informer caches in the operator). */
+/** Read access to the objects a credential depends on. */
 export interface CredentialSources {
+  /** From the informer cache. */
   credential(namespace: string, name: string): CloudCredential | undefined;
-  secret(namespace: string, name: string): V1Secret | undefined;
+  /** A referenced Secret, read by name; throws when it cannot be read (the call is retried). */
+  secret(namespace: string, name: string): Promise<V1Secret | undefined>;
 }
 
 export interface CallerIdentity {
@@ -41,6 +43,11 @@ export interface SessionCacheOptions {
   refreshBeforeExpiryMs: number;
   maxChainDepth: number;
   now?: () => Date;
+  /**
+   * Namespaces whose credentials may use the operator's own identity (ambient, or an assumeRole
+   * with no sourceCredentialRef). Undefined allows every namespace.
+   */
+  ambientNamespaces?: ReadonlySet<string>;
 }
 
 interface Entry {
@@ -118,20 +125,33 @@ export class SessionCache {
   }
 
   /** Changes of the spec, the Secret or any source credential, as one hash. */
-  fingerprint(namespace: string, name: string, depth = 0): string {
+  async fingerprint(namespace: string, name: string, depth = 0): Promise<string> {
     const credential = this.options.sources.credential(namespace, name);
     if (!credential || depth > this.options.maxChainDepth) return 'missing';
-    const parts = [JSON.stringify(credential.spec), this.secretVersion(credential)];
+    const parts = [JSON.stringify(credential.spec), await this.secretVersion(credential)];
     const sourceRef = credential.spec.aws?.source.assumeRole?.sourceCredentialRef;
-    if (sourceRef) parts.push(this.fingerprint(namespace, sourceRef.name, depth + 1));
+    if (sourceRef) parts.push(await this.fingerprint(namespace, sourceRef.name, depth + 1));
     return createHash('sha256').update(parts.join('\n')).digest('hex');
   }
 
-  private secretVersion(credential: CloudCredential): string {
+  private async secretVersion(credential: CloudCredential): Promise<string> {
     const ref = credential.spec.aws?.source.secretRef;
     if (!ref) return '';
-    const secret = this.options.sources.secret(credential.metadata.namespace ?? '', ref.name);
+    const secret = await this.options.sources.secret(credential.metadata.namespace ?? '', ref.name);
     return secret ? `${secret.metadata?.uid}:${secret.metadata?.resourceVersion}` : 'no-secret';
+  }
+
+  /** Whether credentials in `namespace` may act as the operator itself. */
+  private ambientAllowed(namespace: string): boolean {
+    const allowed = this.options.ambientNamespaces;
+    return !allowed || allowed.has(namespace);
+  }
+
+  private ambientRefused(namespace: string, field: string): Result<Session> {
+    return fail(
+      'AmbientIdentityNotAllowed',
+      `${field} uses the operator's own AWS identity, which credentials in namespace "${namespace}" may not: an administrator lists the namespaces allowed to (chart value operator.ambientIdentity.namespaces, setting PCM_OPS_AMBIENT_NAMESPACES)`,
+    );
   }
 
   private fresh(key: string, fingerprint: string): Session | undefined {
@@ -148,7 +168,12 @@ export class SessionCache {
 
   private async entry(namespace: string, name: string): Promise<Result<Entry>> {
     const key = keyOf(namespace, name);
-    const fingerprint = this.fingerprint(namespace, name);
+    let fingerprint: string;
+    try {
+      fingerprint = await this.fingerprint(namespace, name);
+    } catch (error) {
+      return this.unreadable(error);
+    }
     const cached = this.entries.get(key);
     if (cached && cached.fingerprint === fingerprint && !this.needsRenewal(cached.session)) {
       return ok(cached);
@@ -179,13 +204,26 @@ export class SessionCache {
     if (!aws) return fail('InvalidSpec', 'spec.aws is required for provider aws');
     if (aws.source.secretRef) return this.fromSecret(credential);
     if (aws.source.assumeRole) return this.fromAssumeRole(credential);
+    if (!this.ambientAllowed(namespace))
+      return this.ambientRefused(namespace, 'spec.aws.source.ambient');
     return this.fromAmbient(aws.defaultRegion);
   }
 
-  private fromSecret(credential: CloudCredential): Result<Session> {
+  /** A Secret that could not be read (the API server is away): try again later. */
+  private unreadable<T>(error: unknown): Result<T> {
+    const message = error instanceof Error ? error.message : String(error);
+    return fail('SecretUnreadable', `the credential's Secret could not be read: ${message}`, true);
+  }
+
+  private async fromSecret(credential: CloudCredential): Promise<Result<Session>> {
     const namespace = credential.metadata.namespace!;
     const ref = credential.spec.aws!.source.secretRef!;
-    const secret = this.options.sources.secret(namespace, ref.name);
+    let secret: V1Secret | undefined;
+    try {
+      secret = await this.options.sources.secret(namespace, ref.name);
+    } catch (error) {
+      return this.unreadable(error);
+    }
     if (!secret) {
       return fail(
         'SecretNotFound',
@@ -271,7 +309,14 @@ export class SessionCache {
   private async sourceFor(credential: CloudCredential): Promise<Result<Session>> {
     const namespace = credential.metadata.namespace!;
     const ref = credential.spec.aws!.source.assumeRole!.sourceCredentialRef;
-    if (!ref) return this.fromAmbient(credential.spec.aws!.defaultRegion);
+    if (!ref) {
+      if (!this.ambientAllowed(namespace))
+        return this.ambientRefused(
+          namespace,
+          'spec.aws.source.assumeRole without sourceCredentialRef',
+        );
+      return this.fromAmbient(credential.spec.aws!.defaultRegion);
+    }
     const chain = this.checkChain(namespace, credential.metadata.name!);
     if (!chain.ok) return chain;
     const source = await this.entry(namespace, ref.name);
@@ -320,7 +365,12 @@ export class SessionCache {
       return fail('NotAnOrganization', `CloudCredential "${name}" has no spec.organization`);
     }
     const key = `${keyOf(namespace, name)}@${accountId}`;
-    const fingerprint = this.fingerprint(namespace, name);
+    let fingerprint: string;
+    try {
+      fingerprint = await this.fingerprint(namespace, name);
+    } catch (error) {
+      return this.unreadable(error);
+    }
     const cached = this.fresh(key, fingerprint);
     if (cached) return ok(cached);
     const base = await this.session(namespace, name);

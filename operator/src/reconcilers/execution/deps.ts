@@ -1,45 +1,70 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { CloudCredential, ExecutionBatch, Script, ScriptExecution } from '@pcm-ops/crds';
-import type { EventRecorder } from '../../k8s/events.js';
+import type { CloudCredential, Script } from '@pcm-ops/crds';
+import type { ExecutionStore } from '../../domain/store.js';
+import type { EventInput } from '../../k8s/events.js';
 import type { Logger } from '../../log.js';
-import type { SessionCache } from '../../providers/aws/sessions.js';
-import type { ExecutionProvider } from '../../providers/types.js';
+import type { ExecutionProvider, Result } from '../../providers/types.js';
+import type { Session } from '../../providers/aws/sessions.js';
 
-/** Reads and writes of executions and their batches, freshest copy first. */
-export interface ExecutionStore {
-  execution(namespace: string, name: string): ScriptExecution | undefined;
-  batches(namespace: string, executionName: string, planGeneration: number): ExecutionBatch[];
-  patchExecutionStatus(se: ScriptExecution, status: object): Promise<ScriptExecution>;
-  patchExecution(se: ScriptExecution, body: object): Promise<ScriptExecution>;
-  deleteExecution(se: ScriptExecution): Promise<void>;
-  createBatch(batch: ExecutionBatch): Promise<ExecutionBatch>;
-  patchBatchStatus(batch: ExecutionBatch, status: object): Promise<ExecutionBatch>;
-  deleteBatches(se: ScriptExecution): Promise<void>;
-}
-
+/** Objects read from the informer caches. */
 export interface Lookups {
   script(namespace: string, name: string): Script | undefined;
   credential(namespace: string, name: string): CloudCredential | undefined;
-  secret(namespace: string, name: string): V1Secret | undefined;
 }
+
+/** Referenced Secrets, read by name (undefined when there is none). */
+export interface Secrets {
+  get(namespace: string, name: string): Promise<V1Secret | undefined>;
+}
+
+/** Sessions for a credential's own account, or a member account of its organization. */
+export interface Sessions {
+  session(namespace: string, name: string): Promise<Result<Session>>;
+  memberSession(namespace: string, name: string, accountId: string): Promise<Result<Session>>;
+}
+
+export interface Events {
+  record(
+    object: { metadata: { uid?: string; name?: string; namespace?: string } },
+    event: EventInput,
+  ): Promise<void>;
+}
+
+/** How long the engine waits on the things that go wrong. */
+export interface Timing {
+  /** A batch caught mid-send is looked up by its comment only once it is this old. */
+  sendSettleMs: number;
+  /** A sent batch whose outcome cannot be read for this long is given up as Unknown. */
+  unreachableGraceMs: number;
+  /** A deleted execution retries failing CancelCommands for this long, then lets go. */
+  cancelGraceMs: number;
+  /** Backoff of a location whose calls fail: from min, doubling to max. */
+  backoffMs: { min: number; max: number };
+}
+
+export const DEFAULT_TIMING: Timing = {
+  sendSettleMs: 5_000,
+  unreachableGraceMs: 120_000,
+  cancelGraceMs: 60_000,
+  backoffMs: { min: 1_000, max: 60_000 },
+};
 
 export interface ExecutionDeps {
   store: ExecutionStore;
   lookups: Lookups;
-  sessions: SessionCache;
+  secrets: Secrets;
+  sessions: Sessions;
   provider: ExecutionProvider;
-  events: EventRecorder;
+  events: Events;
   log: Logger;
   now: () => Date;
   /** Poll interval bounds while commands run: fast after a change, slower when nothing moves. */
   pollMs: { min: number; max: number };
   /** How many AWS calls one reconcile makes at once (sends, polls). */
   parallelism: number;
+  timing: Timing;
   /** Counts one poll of one command, for the API-economy figures. */
   countPoll?: () => void;
+  /** Namespaces whose credentials may use the operator's own identity; undefined means any. */
+  ambientNamespaces?: ReadonlySet<string>;
 }
-
-export const FINALIZER = 'pcm-ops.io/cancel-commands';
-export const EXECUTION_LABEL = 'pcm-ops.io/execution';
-/** The spec generation a batch was planned for; batches of older plans are ignored. */
-export const PLAN_LABEL = 'pcm-ops.io/plan-generation';

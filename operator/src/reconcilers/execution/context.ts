@@ -1,0 +1,81 @@
+import type { ExecutionBatch, ScriptExecution, ScriptExecutionStatus } from '@pcm-ops/crds';
+import type { ExecutionSnapshot } from '../../domain/store.js';
+import type { ExecutionDeps } from './deps.js';
+
+export type Row = NonNullable<ScriptExecutionStatus['accounts']>[number];
+
+/**
+ * One step's view of an execution: the snapshot it started from, replaced piece by piece by what
+ * each write returns, so every later write in the step carries the resourceVersion of the copy
+ * just stored. Status writes are chained: steps that run in parallel (locations resolving at
+ * once) each compute their patch from the execution as the previous write left it.
+ */
+export class Run {
+  se: ScriptExecution;
+  readonly batches: Map<string, ExecutionBatch>;
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    snapshot: ExecutionSnapshot,
+    readonly deps: ExecutionDeps,
+  ) {
+    this.se = snapshot.execution;
+    this.batches = new Map(snapshot.batches.map((b) => [b.metadata.name!, b]));
+  }
+
+  get namespace(): string {
+    return this.se.metadata.namespace!;
+  }
+
+  get uid(): string {
+    return this.se.metadata.uid!;
+  }
+
+  get rows(): Row[] {
+    return this.se.status?.accounts ?? [];
+  }
+
+  now(): Date {
+    return this.deps.now();
+  }
+
+  /** The batches in plan order. */
+  sorted(): ExecutionBatch[] {
+    return [...this.batches.values()].sort((a, b) => a.spec.index - b.spec.index);
+  }
+
+  inLocation(location: number): ExecutionBatch[] {
+    return this.sorted().filter((b) => (b.spec.location ?? 0) === location);
+  }
+
+  /** Writes status fields computed from the execution as the previous write left it. */
+  updateStatus(compute: (se: ScriptExecution) => object | undefined): Promise<ScriptExecution> {
+    const next = this.writing.then(async () => {
+      const fields = compute(this.se);
+      if (fields) this.se = await this.deps.store.writeStatus(this.se, fields);
+      return this.se;
+    });
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  async writeMetadata(metadata: object): Promise<void> {
+    await this.writing;
+    this.se = await this.deps.store.writeMetadata(this.se, metadata);
+  }
+
+  /** Writes a batch's status, conditional on the copy given; returns (and keeps) what is stored. */
+  async writeBatch(batch: ExecutionBatch, status: object): Promise<ExecutionBatch> {
+    const written = await this.deps.store.writeBatchStatus(batch, status);
+    this.batches.set(written.metadata.name!, written);
+    return written;
+  }
+
+  keep(batch: ExecutionBatch): void {
+    this.batches.set(batch.metadata.name!, batch);
+  }
+
+  forgetLocation(location: number): void {
+    for (const batch of this.inLocation(location)) this.batches.delete(batch.metadata.name!);
+  }
+}
