@@ -43,6 +43,14 @@ export interface ControlPlane {
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
   /** stops kube-apiserver and starts it again on the same port, resolving once it is ready */
   restartApiServer(): Promise<void>;
+  /**
+   * Stops one component (SIGTERM and wait, or SIGKILL at once), keeps it down for `downMs`, then
+   * starts it again on the same ports and data, resolving once it (and the API server) is ready.
+   */
+  restart(
+    component: 'kube-apiserver' | 'etcd',
+    how: { signal: 'SIGTERM' | 'SIGKILL'; downMs?: number },
+  ): Promise<void>;
   /** stops every process; removes dataDir unless PCM_OPS_KEEP_DATA=1 */
   stop(): Promise<void>;
 }
@@ -302,6 +310,18 @@ function startApiServer(layout: Layout, admin: TlsMaterial): Promise<ManagedProc
   ]);
 }
 
+async function waitForApiServer(layout: Layout, admin: TlsMaterial): Promise<void> {
+  const base = `https://127.0.0.1:${layout.ports.apiServer}`;
+  await waitFor(
+    'kube-apiserver /readyz after etcd came back',
+    async () => {
+      const ready = await get(`${base}/readyz`, admin).catch(() => undefined);
+      return ready && answersOk(ready) ? true : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 200 },
+  );
+}
+
 function startControllerManager(layout: Layout, admin: TlsMaterial): Promise<ManagedProcess> {
   const healthz = `https://127.0.0.1:${layout.ports.controllerManager}/healthz`;
   const defaultSa = `https://127.0.0.1:${layout.ports.apiServer}/api/v1/namespaces/default/serviceaccounts/default`;
@@ -390,6 +410,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     restartApiServer: async () => {
       if (procs.apiServer) await stopProcess(procs.apiServer);
       procs.apiServer = await startApiServer(layout, admin);
+    },
+    restart: async (component, how) => {
+      const key = component === 'etcd' ? 'etcd' : 'apiServer';
+      const running = procs[key];
+      if (running && how.signal === 'SIGKILL') {
+        process.kill(-running.pid, 'SIGKILL');
+        await running.exited;
+      } else if (running) await stopProcess(running);
+      await new Promise((resolve) => setTimeout(resolve, how.downMs ?? 0));
+      if (component === 'etcd') {
+        procs.etcd = await startEtcd(layout);
+        // the API server reconnects by itself; wait until it serves again
+        await waitForApiServer(layout, admin);
+      } else procs.apiServer = await startApiServer(layout, admin);
     },
     stop: async () => {
       await stopProcesses();

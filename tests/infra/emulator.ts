@@ -103,6 +103,8 @@ export interface LifecycleTimings {
   pendingSeconds: number;
   /** seconds it then stays InProgress before its outcome */
   runningSeconds: number;
+  /** seconds a running invocation shows Cancelling after CancelCommand (0: Cancelled at once) */
+  cancelSeconds: number;
 }
 
 /** Which invocations a scripted outcome applies to: every criterion given must match. */
@@ -116,8 +118,19 @@ export interface OutcomeMatch {
 
 export interface ScriptedOutcome extends OutcomeMatch {
   /** Undeliverable and Terminated are reported as Status Failed with that StatusDetails */
-  status?: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'Terminated';
-  /** e.g. 'Delivery Timed Out' (TimedOut defaults to 'Execution Timed Out') */
+  status?:
+    | 'Success'
+    | 'Failed'
+    | 'TimedOut'
+    | 'Cancelled'
+    | 'Undeliverable'
+    | 'Terminated'
+    | 'InvalidPlatform'
+    | 'AccessDenied';
+  /**
+   * e.g. 'Delivery Timed Out' (TimedOut defaults to 'Execution Timed Out'); status InvalidPlatform
+   * and AccessDenied give AWS's Failed with those details
+   */
   statusDetails?: string;
   /** the script's exit code; defaults to 0 for Success, 1 for Failed, -1 otherwise */
   responseCode?: number;
@@ -147,12 +160,16 @@ export interface ThrottleSpec extends CallSelector {
 }
 
 export interface FaultSpec extends ThrottleSpec {
-  /** the error code the SDK will see as the exception's name */
-  code: string;
+  /** the error code the SDK will see as the exception's name; none: the call is only slowed */
+  code?: string;
   message?: string;
   httpStatus?: number;
   /** only calls signed with this access key id, as AWS refuses one bad key among good ones */
   accessKeyId?: string;
+  /** carry the call out, then answer with the error: AWS accepted it, its answer was lost (503) */
+  lost?: boolean;
+  /** answer this many seconds late (past a client's deadline, the answer never arrives) */
+  delaySeconds?: number;
 }
 
 export interface CallCount extends Required<CallSelector> {

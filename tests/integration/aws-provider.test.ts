@@ -424,6 +424,93 @@ describe('findSent', () => {
   });
 });
 
+describe('SendCommand is made once per attempt', () => {
+  it('is never retried by the SDK: an answer lost after AWS accepted it says so, and the lookup finds it', async () => {
+    const a = await seedGroup(2);
+    const session = sessionOf(a);
+    const control = emulator.control();
+    await control.fault({
+      service: 'ssm',
+      operation: 'SendCommand',
+      code: 'InternalFailure',
+      lost: true,
+      count: 1,
+    });
+    const before = new Date();
+    const sent = await provider.send(session, batch(0), a.instanceIds, shell('uptime'));
+    expect(sent.ok).toBe(false);
+    expect(!sent.ok && sent.failure).toMatchObject({ transient: true, outcomeUnknown: true });
+    expect(await control.callCount({ service: 'ssm', operation: 'SendCommand' })).toBe(1);
+    const accepted = await control.sentCommands({ account: ACCOUNT_A });
+    expect(accepted).toHaveLength(1);
+    expect(valueOf(await provider.findSent(session, batch(0), before))).toBe(
+      accepted[0]!.commandId,
+    );
+  });
+
+  it('gives up an attempt at its deadline, saying the outcome is unknown', async () => {
+    const a = await seedGroup(1);
+    const impatient = new AwsExecutionProvider({
+      endpoint: emulator.endpoint(),
+      sendTimeoutMs: 400,
+    });
+    const control = emulator.control();
+    await control.fault({
+      service: 'ssm',
+      operation: 'SendCommand',
+      code: 'InternalFailure',
+      lost: true,
+      delaySeconds: 2,
+      count: 1,
+    });
+    try {
+      const sent = await impatient.send(sessionOf(a), batch(0), a.instanceIds, shell('uptime'));
+      expect(!sent.ok && sent.failure).toMatchObject({
+        reason: 'AwsUnavailable',
+        outcomeUnknown: true,
+      });
+      expect(await control.callCount({ service: 'ssm', operation: 'SendCommand' })).toBe(1);
+    } finally {
+      impatient.close();
+    }
+  });
+
+  it('treats a throttled send as not accepted: one attempt, transient, nothing to look up', async () => {
+    const a = await seedGroup(1);
+    const control = emulator.control();
+    await control.throttle({ service: 'ssm', operation: 'SendCommand', count: 1 });
+    const sent = await provider.send(sessionOf(a), batch(0), a.instanceIds, shell('uptime'));
+    expect(!sent.ok && sent.failure).toMatchObject({ reason: 'Throttled', transient: true });
+    expect(!sent.ok && sent.failure.outcomeUnknown).toBeFalsy();
+    expect(await control.callCount({ service: 'ssm', operation: 'SendCommand' })).toBe(1);
+    expect(await control.sentCommands({ account: ACCOUNT_A })).toEqual([]);
+  });
+
+  it('sends nothing once this process may no longer act (its lease could have passed on)', async () => {
+    const a = await seedGroup(1);
+    let leading = true;
+    const fenced = new AwsExecutionProvider({
+      endpoint: emulator.endpoint(),
+      mayAct: () => leading,
+    });
+    try {
+      valueOf(await fenced.send(sessionOf(a), batch(0), a.instanceIds, shell('uptime')));
+      leading = false;
+      const refused = await fenced.send(sessionOf(a), batch(1), a.instanceIds, shell('uptime'));
+      expect(!refused.ok && refused.failure).toMatchObject({
+        reason: 'NotLeader',
+        transient: true,
+      });
+      expect(!refused.ok && refused.failure.outcomeUnknown).toBeFalsy();
+      expect(
+        (await emulator.control().sentCommands({ account: ACCOUNT_A })).map((c) => c.comment),
+      ).toEqual([`pcm-ops ${EXECUTION_UID}/0`]);
+    } finally {
+      fenced.close();
+    }
+  });
+});
+
 describe('throttling', () => {
   it('completes send and observe with 30% of SSM calls throttled, or fails only transiently', async () => {
     const a = await seedGroup(50);

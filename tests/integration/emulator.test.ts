@@ -338,6 +338,180 @@ describe('Run Command', () => {
   });
 });
 
+describe('what SSM does that a client must be ready for', () => {
+  async function fleetOf(count: number): Promise<{ ssm: SSMClient; instanceIds: string[] }> {
+    const fleet = await seedFleet(emulator.endpoint(), {
+      accounts: [ACCOUNT_A],
+      regions: [REGION],
+      perRegion: count,
+      windowsShare: 0,
+    });
+    const { credentials, instanceIds } = fleet.group(ACCOUNT_A, REGION);
+    return { ssm: ssmFor(credentials, REGION, 1), instanceIds };
+  }
+
+  it('carries out a SendCommand whose answer is then lost, so only a lookup by comment finds it', async () => {
+    const control = emulator.control();
+    const { ssm, instanceIds } = await fleetOf(3);
+    await control.fault({
+      service: 'ssm',
+      operation: 'SendCommand',
+      code: 'InternalFailure',
+      lost: true,
+      count: 1,
+    });
+    const send = ssm.send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: instanceIds,
+        Parameters: { commands: ['uptime'] },
+        Comment: 'pcm-ops lost-answer/0',
+      }),
+    );
+    await expect(send).rejects.toMatchObject({
+      name: 'InternalFailure',
+      $metadata: { httpStatusCode: 503 },
+    });
+    const sent = await control.sentCommands({ account: ACCOUNT_A });
+    expect(sent.map((c) => c.comment)).toEqual(['pcm-ops lost-answer/0']);
+    const { Commands } = await ssm.send(new ListCommandsCommand({}));
+    expect(Commands?.map((c) => [c.Comment, c.CommandId])).toEqual([
+      ['pcm-ops lost-answer/0', sent[0]!.commandId],
+    ]);
+  });
+
+  it('answers late when told to, past a client deadline, having carried the call out', async () => {
+    const control = emulator.control();
+    const { instanceIds } = await fleetOf(1);
+    const { credentials } = (
+      await seedFleet(emulator.endpoint(), {
+        accounts: [ACCOUNT_B],
+        regions: [REGION],
+        perRegion: 0,
+      })
+    ).group(ACCOUNT_B, REGION);
+    expect(credentials).toBeDefined();
+    await control.fault({
+      service: 'ssm',
+      operation: 'SendCommand',
+      code: 'InternalFailure',
+      lost: true,
+      delaySeconds: 2,
+      count: 1,
+    });
+    const { SSMClient: Client } = await import('@aws-sdk/client-ssm');
+    const impatient = new Client({
+      endpoint: emulator.endpoint(),
+      region: REGION,
+      credentials: await assumeAccount(emulator.endpoint(), ACCOUNT_A),
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true },
+    });
+    const send = impatient.send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: instanceIds,
+        Parameters: { commands: ['uptime'] },
+        Comment: 'pcm-ops late/0',
+      }),
+    );
+    await expect(send).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect((await control.sentCommands({ account: ACCOUNT_A })).map((c) => c.comment)).toEqual([
+      'pcm-ops late/0',
+    ]);
+  });
+
+  it('holds MaxConcurrency inside a command, and Terminates what has not started once MaxErrors is passed', async () => {
+    const control = emulator.control();
+    const { ssm, instanceIds } = await fleetOf(6);
+    await control.scriptOutcome({
+      instanceId: instanceIds[0],
+      status: 'Failed',
+      pendingSeconds: 0,
+      runningSeconds: 0.3,
+    });
+    await control.setLifecycle({ pendingSeconds: 0, runningSeconds: 0.6 });
+    const { Command } = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: instanceIds,
+        Parameters: { commands: ['uptime'] },
+        MaxConcurrency: '2',
+        MaxErrors: '0',
+      }),
+    );
+    const statuses = async (): Promise<string[]> =>
+      (await invocationPages(ssm, { CommandId: Command!.CommandId! }))
+        .flat()
+        .map((i) => i.StatusDetails ?? '');
+    const first = await statuses();
+    expect(first.slice(0, 2)).toEqual(['InProgress', 'InProgress']);
+    expect(first.slice(2)).toEqual(['Pending', 'Pending', 'Pending', 'Pending']);
+    await vi.waitFor(
+      async () => expect((await statuses()).filter((s) => s === 'Pending')).toEqual([]),
+      {
+        timeout: 10_000,
+      },
+    );
+    const done = await statuses();
+    expect(done[0]).toBe('Failed');
+    // the second ran on; the third had started when the first failed; the rest never did
+    expect(done.slice(3)).toEqual(['Terminated', 'Terminated', 'Terminated']);
+    const invocation = await ssm.send(
+      new GetCommandInvocationCommand({
+        CommandId: Command!.CommandId!,
+        InstanceId: instanceIds[5],
+      }),
+    );
+    expect(invocation).toMatchObject({
+      Status: 'Failed',
+      StatusDetails: 'Terminated',
+      ExecutionStartDateTime: '',
+    });
+  });
+
+  it('shows Cancelling while a cancelled script is stopped', async () => {
+    const control = emulator.control();
+    const { ssm, instanceIds } = await fleetOf(2);
+    await control.setLifecycle({ pendingSeconds: 0, runningSeconds: 600, cancelSeconds: 1 });
+    const commandId = await sendShell(ssm, instanceIds, 'sleep 600');
+    await ssm.send(new CancelCommandCommand({ CommandId: commandId }));
+    const statuses = async (): Promise<string[]> =>
+      (await invocationPages(ssm, { CommandId: commandId })).flat().map((i) => i.Status ?? '');
+    expect(await statuses()).toEqual(['Cancelling', 'Cancelling']);
+    await vi.waitFor(async () => expect(await statuses()).toEqual(['Cancelled', 'Cancelled']), {
+      timeout: 5_000,
+    });
+  });
+
+  it.each([
+    ['InvalidPlatform', 'Invalid Platform'],
+    ['AccessDenied', 'Access Denied'],
+  ] as const)(
+    'reports %s as AWS does: Failed with its details, never started',
+    async (status, details) => {
+      const control = emulator.control();
+      const { ssm, instanceIds } = await fleetOf(1);
+      await control.scriptOutcome({
+        instanceId: instanceIds[0],
+        status,
+        pendingSeconds: 0,
+        runningSeconds: 0,
+      });
+      const commandId = await sendShell(ssm, instanceIds, 'uptime');
+      const invocation = await ssm.send(
+        new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceIds[0] }),
+      );
+      expect(invocation).toMatchObject({
+        Status: 'Failed',
+        StatusDetails: details,
+        ExecutionStartDateTime: '',
+      });
+      expect(invocation.ResponseCode).toBe(-1);
+    },
+  );
+});
+
 describe('DescribeInstanceInformation', () => {
   it('pages managed instances, shows their platform and filters by id and ping status', async () => {
     const fleet = await seedFleet(emulator.endpoint(), {

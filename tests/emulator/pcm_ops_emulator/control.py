@@ -2,8 +2,9 @@
 
 GET    /_pcm/health          -> {"ok": true, "moto": "5.2.5"}
 POST   /_pcm/reset           moto's reset (every backend) and the extension's state
-GET    /_pcm/lifecycle       -> {"pendingSeconds", "runningSeconds"}
-PUT    /_pcm/lifecycle       {"pendingSeconds"?, "runningSeconds"?}: default delays of new invocations
+GET    /_pcm/lifecycle       -> {"pendingSeconds", "runningSeconds", "cancelSeconds"}
+PUT    /_pcm/lifecycle       {"pendingSeconds"?, "runningSeconds"?, "cancelSeconds"?}: default delays
+                             of new invocations, and how long a cancelled one shows Cancelling
 POST   /_pcm/outcomes        {"instanceId"?, "commandContains"?, "account"?, "region"?,
                               "status"?, "statusDetails"?, "responseCode"?, "stdout"?, "stderr"?,
                               "pendingSeconds"?, "runningSeconds"?}: the newest matching rule wins
@@ -11,7 +12,10 @@ DELETE /_pcm/outcomes
 POST   /_pcm/throttle        {"service", "operation"?, "account"?, "region"?, "count"?, "rate"?,
                               "seed"?}: answer with the service's own throttling error
 POST   /_pcm/faults          same, plus {"code", "message"?, "httpStatus"?, "accessKeyId"?}: any
-                             error, optionally only for calls signed with one access key id
+                             error, optionally only for calls signed with one access key id;
+                             "lost": true carries the call out first (AWS accepted it, the answer
+                             was lost), "delaySeconds" answers that much later; with no "code",
+                             the call is only slowed down by "delaySeconds"
 DELETE /_pcm/faults          removes throttles and faults
 GET    /_pcm/calls           -> {"calls": [{"service", "operation", "account", "region",
                                             "count", "faulted"}]}
@@ -67,6 +71,7 @@ def _get_lifecycle(_: dict[str, Any]) -> Any:
         return {
             "pendingSeconds": timings.pending_seconds,
             "runningSeconds": timings.running_seconds,
+            "cancelSeconds": timings.cancel_seconds,
         }
 
 
@@ -76,6 +81,7 @@ def _set_lifecycle(body: dict[str, Any]) -> Any:
         STATE.timings = Timings(
             pending_seconds=float(body.get("pendingSeconds", current.pending_seconds)),
             running_seconds=float(body.get("runningSeconds", current.running_seconds)),
+            cancel_seconds=float(body.get("cancelSeconds", current.cancel_seconds)),
         )
     return _get_lifecycle(body)
 

@@ -11,6 +11,7 @@ the bytes on the wire match what AWS sends:
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
@@ -54,6 +55,15 @@ def counted_call_action(self: BaseResponse) -> Any:
     fault = STATE.record_call(call, _access_key_id(self))
     if fault is None:
         return _original_call_action(self)
+    if not fault.code:
+        # only slow: answered, late
+        time.sleep(fault.delay_seconds)
+        return _original_call_action(self)
+    if fault.lost:
+        # carried out for real; only the answer goes missing
+        _original_call_action(self)
+    if fault.delay_seconds:
+        time.sleep(fault.delay_seconds)
     return _fault_response(self, fault)
 
 
@@ -85,8 +95,14 @@ def fault_from_json(body: dict[str, Any], throttle: bool) -> Fault:
     """A fault from the control API: `throttle` fills in the service's throttling error."""
     service = str(body["service"])
     code, message, status = THROTTLE_ERRORS.get(service, DEFAULT_THROTTLE)
-    if not throttle:
+    if not throttle and body.get("code") is None:
+        # no error at all: the call is only slowed down by delaySeconds
+        code, message, status = "", "", 200
+    elif not throttle:
         code, message, status = body["code"], f"Injected {body['code']}", 400
+        if body.get("lost"):
+            # what a client sees when the answer to a request AWS carried out never arrives
+            status = 503
     return Fault(
         service=service,
         operation=body.get("operation"),
@@ -98,6 +114,8 @@ def fault_from_json(body: dict[str, Any], throttle: bool) -> Fault:
         remaining=_optional_int(body.get("count")),
         access_key_id=body.get("accessKeyId"),
         rate=_optional_float(body.get("rate")),
+        lost=bool(body.get("lost", False)),
+        delay_seconds=float(body.get("delaySeconds", 0.0)),
     )
 
 

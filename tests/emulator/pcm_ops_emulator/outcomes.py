@@ -14,11 +14,20 @@ STATUS_PAIRS: dict[str, tuple[str, str]] = {
     "Cancelled": ("Cancelled", "Cancelled"),
     "Undeliverable": ("Failed", "Undeliverable"),
     "Terminated": ("Failed", "Terminated"),
+    # never delivered: the document's platform is not the node's, or the caller may not reach it
+    "InvalidPlatform": ("Failed", "Invalid Platform"),
+    "AccessDenied": ("Failed", "Access Denied"),
 }
 
 # Outcomes in which the agent never ran the script: the invocation stays Pending until it ends, and
 # has no execution start time.
-NEVER_STARTED = {"Delivery Timed Out", "Undeliverable", "Terminated"}
+NEVER_STARTED = {
+    "Delivery Timed Out",
+    "Undeliverable",
+    "Terminated",
+    "Invalid Platform",
+    "Access Denied",
+}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from . import instances
-from .lifecycle import Invocation, TrackedCommand
+from .lifecycle import Invocation, TrackedCommand, schedule
 from .outcomes import Outcome, Target, pick_outcome
 from .paging import ValidationException, page_size, take_page
 from .state import STATE
@@ -129,7 +129,7 @@ def cancel_command(self: SimpleSystemManagerResponse) -> ActionResult:
             raise InvalidCommandId()
         for invocation in command.invocation_list():
             if not instance_ids or invocation.instance_id in instance_ids:
-                invocation.cancel(now)
+                invocation.cancel(now, STATE.timings.cancel_seconds)
     return EmptyResult()
 
 
@@ -184,12 +184,14 @@ def _track(
         document_name=request.get("DocumentName", ""),
         comment=request.get("Comment", ""),
         max_errors=request.get("MaxErrors", "0"),
+        max_concurrency=request.get("MaxConcurrency", "50"),
         requested_at=now,
     )
     text = command_text(request)
     for instance_id in instance_ids:
         target = Target(command.account, command.region, instance_id, text)
         command.invocations[instance_id] = _new_invocation(target, now)
+    schedule(command.invocation_list(), command.max_concurrency, command.max_errors)
     STATE.commands[(command.account, command.region, command.command_id)] = command
     STATE.sent_commands.append(_sent_record(command, request, text))
     return command

@@ -21,6 +21,8 @@ class Timings:
 
     pending_seconds: float = 0.1
     running_seconds: float = 0.2
+    # How long a running invocation shows Cancelling after CancelCommand before it is Cancelled.
+    cancel_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Fault:
     rate: float | None = None
     # Only calls signed with this access key id: how AWS refuses one bad key among good ones.
     access_key_id: str | None = None
+    # The call is carried out, then answered with this error: AWS accepted it, the answer was lost.
+    lost: bool = False
+    # Seconds to wait before answering (past a client's deadline, the answer never arrives).
+    delay_seconds: float = 0.0
 
     def matches(self, call: CallKey, access_key_id: str | None = None) -> bool:
         wanted = (

@@ -111,7 +111,13 @@ export function baseConfig(options: AwsClientOptions): Record<string, unknown> {
     maxAttempts: options.maxAttempts ?? 4,
     ...(options.requestTimeoutMs === undefined
       ? {}
-      : { requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: 5_000 } }),
+      : {
+          requestHandler: {
+            requestTimeout: options.requestTimeoutMs,
+            throwOnRequestTimeout: true,
+            connectionTimeout: 5_000,
+          },
+        }),
   };
 }
 

@@ -15,6 +15,8 @@ describe('invocationStatus', () => {
     ['TimedOut', undefined, 'ExecutionTimedOut'],
     ['Failed', 'Undeliverable', 'Undeliverable'],
     ['Failed', 'Terminated', 'Terminated'],
+    ['Failed', 'Invalid Platform', 'Undeliverable'],
+    ['Failed', 'Access Denied', 'Undeliverable'],
     ['Undeliverable', 'Undeliverable', 'Undeliverable'],
     ['Terminated', 'Terminated', 'Terminated'],
     ['Cancelled', 'Cancelled', 'Cancelled'],

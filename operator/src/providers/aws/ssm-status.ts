@@ -30,12 +30,18 @@ const BY_STATUS: Record<string, InvocationStatus> = {
   canceling: 'Cancelling',
 };
 
-/** StatusDetails that say more than a Failed or TimedOut Status. */
+/**
+ * StatusDetails that say more than a Failed or TimedOut Status. Invalid Platform and Access
+ * Denied mean the script never reached the node, and (like Undeliverable) do not count against
+ * MaxErrors: they are reported as Undeliverable, with SSM's own words kept in statusDetails.
+ */
 const REFINING_DETAILS: Record<string, InvocationStatus> = {
   deliverytimedout: 'DeliveryTimedOut',
   executiontimedout: 'ExecutionTimedOut',
   undeliverable: 'Undeliverable',
   terminated: 'Terminated',
+  invalidplatform: 'Undeliverable',
+  accessdenied: 'Undeliverable',
 };
 
 const REFINABLE = new Set<InvocationStatus | undefined>([undefined, 'Failed', 'ExecutionTimedOut']);

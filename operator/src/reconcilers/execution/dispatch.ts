@@ -66,7 +66,7 @@ async function recover(
   backoff: LocationBackoff,
 ): Promise<boolean> {
   if (!oldEnough(run, batch)) return false;
-  const session = await locationSession(run, batch.spec);
+  const session = await locationSession(run, batch.spec.location ?? 0);
   if (!session.ok) {
     locationFailed(run, batch, session.failure, backoff);
     return true;
@@ -155,7 +155,7 @@ export async function sendBatch(
   command: RenderedCommand,
   backoff: LocationBackoff,
 ): Promise<SendOutcome> {
-  const session = await locationSession(run, batch.spec);
+  const session = await locationSession(run, batch.spec.location ?? 0);
   if (!session.ok) {
     locationFailed(run, batch, session.failure, backoff);
     if (session.failure.transient) return 'retry';

@@ -90,7 +90,7 @@ async function observeBatch(
   batch: ExecutionBatch,
   backoff: LocationBackoff,
 ): Promise<boolean> {
-  const session = await locationSession(run, batch.spec);
+  const session = await locationSession(run, batch.spec.location ?? 0);
   if (!session.ok) return unreachable(run, batch, session.failure, backoff);
   run.deps.countPoll?.();
   const views = await run.deps.provider.observe(session.value, batch.status!.commandId!);
@@ -125,7 +125,7 @@ export async function cancelBatch(
   batch: ExecutionBatch,
   backoff: LocationBackoff,
 ): Promise<CancelOutcome> {
-  const session = await locationSession(run, batch.spec);
+  const session = await locationSession(run, batch.spec.location ?? 0);
   const answer = session.ok
     ? await run.deps.provider.cancel(session.value, batch.status!.commandId!)
     : session;

@@ -73,18 +73,33 @@ function batchObject(run: Run, location: number, chunk: number, ids: string[]): 
   };
 }
 
-/** The session a location's calls use: the credential's own account, or an organization member. */
+/**
+ * The session a location's calls use: the credential's own account, or a member account of its
+ * organization when the target asks for those. A failure names the credential.
+ */
 export async function locationSession(
   run: Run,
-  row: Pick<Row, 'credential' | 'accountId' | 'region'>,
+  location: number,
 ): Promise<{ ok: true; value: LocationSession } | { ok: false; failure: Failure }> {
+  const row = run.rows[location];
+  if (!row)
+    return {
+      ok: false,
+      failure: {
+        reason: 'LocationUnknown',
+        message: `no row ${location} in status.accounts`,
+        transient: false,
+      },
+    };
   const { credential, accountId, region } = row;
-  const own = run.deps.lookups.credential(run.namespace, credential)?.status?.accountId;
-  const found =
-    own === accountId
-      ? await run.deps.sessions.session(run.namespace, credential)
-      : await run.deps.sessions.memberSession(run.namespace, credential, accountId);
-  if (!found.ok) return found;
+  const member = run.se.spec.targets[row.targetIndex ?? 0]?.organizationAccounts !== undefined;
+  const found = member
+    ? await run.deps.sessions.memberSession(run.namespace, credential, accountId)
+    : await run.deps.sessions.session(run.namespace, credential);
+  if (!found.ok) {
+    const message = `CloudCredential "${credential}" (account ${accountId}): ${found.failure.message}`;
+    return { ok: false, failure: { ...found.failure, message } };
+  }
   return {
     ok: true,
     value: { accountId, region, credential, credentials: found.value.credentials },
@@ -99,7 +114,7 @@ interface Found {
 async function find(run: Run, location: number): Promise<Found | Failure> {
   const row = run.rows[location]!;
   const target = run.se.spec.targets[row.targetIndex ?? 0]!;
-  const session = await locationSession(run, row);
+  const session = await locationSession(run, location);
   if (!session.ok) return session.failure;
   const resolved = await run.deps.provider.resolve(session.value, selectorOf(target));
   if (!resolved.ok) return resolved.failure;
