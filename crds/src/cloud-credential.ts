@@ -236,6 +236,13 @@ export const CloudCredentialStatus = z
     arn: z.string().max(2048).optional().describe('ARN of the identity STS reported.'),
     expiresAt: timestamp('When the current session expires, for temporary credentials.'),
     lastValidatedAt: timestamp('When STS GetCallerIdentity last succeeded.'),
+    validatedVersion: z
+      .string()
+      .max(80)
+      .optional()
+      .describe(
+        'A hash of the spec and of the versions of the Secrets and source credentials it was validated with (never their values). A restarted operator trusts a validation newer than its interval while this still matches.',
+      ),
     organizationAccounts: z
       .array(OrganizationAccount)
       .max(1000)

@@ -264,6 +264,18 @@ const AccountRegionRow = z
         'Resolving until the targets of this account and region are found and planned; then Resolved, or Failed when they could not be found, or Cancelled when the run ended first.',
       ),
     total: z.number().int().describe('Targets in this account and region.'),
+    batches: z
+      .number()
+      .int()
+      .optional()
+      .describe('Batches planned here so far (all of them once Resolved).'),
+    cursor: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        'While Resolving: where the next page of instances starts, so a restarted operator carries on from the pages already planned.',
+      ),
     skipped: z
       .number()
       .int()

@@ -20,6 +20,7 @@ import { EventRecorder } from './k8s/events.js';
 import { KubeExecutionStore } from './k8s/execution-store.js';
 import { ResilientInformer, type ChangeKind } from './k8s/informer.js';
 import { leaseClient, LeaderElector } from './k8s/leader.js';
+import { startLeading } from './leading.js';
 import { ReferencedSecrets } from './k8s/referenced-secrets.js';
 import { Resources } from './k8s/resources.js';
 import type { Logger } from './log.js';
@@ -266,10 +267,13 @@ export class Manager implements Operator {
   /** Runs beside the lease renewal: informers first, workers only once all of them synced. */
   private async lead(): Promise<void> {
     this.metrics.leader.set(1);
-    await Promise.all(Object.values(this.informers).map((i) => i.start()));
-    if (!this.elector.isLeader) return;
+    const working = await startLeading({
+      informers: Object.values(this.informers),
+      workers: this.queue,
+      stillLeading: () => this.elector.isLeader,
+    });
+    if (!working) return;
     this.synced = true;
-    this.queue.start();
     this.log.info({ queued: this.queue.depth }, 'caches synced; reconciling');
   }
 

@@ -83,6 +83,10 @@ describe('the pcm-ops chart', () => {
     [['--set', 'operator.maxOldSpaceMiB=lots'], "at '/operator/maxOldSpaceMiB'"],
     [['--set', 'console.secureCookies=maybe'], "at '/console/secureCookies'"],
     [['--set', 'console.session.bogus=1'], "at '/console/session'"],
+    [
+      ['--set', 'operator.ambientIdentity.namespaces={Not_A_Namespace}'],
+      "at '/operator/ambientIdentity/namespaces/0'",
+    ],
   ])('refuses %j, naming %s', async (args, field) => {
     const result = await helm([
       'template',
@@ -172,6 +176,19 @@ function resolvedEnv(c: Container, docs: ReturnType<typeof manifests>): Record<s
 }
 
 describe('the settings the chart gives the processes', () => {
+  it("lets the operator's own identity serve the release namespace, and the ones named", async () => {
+    const operatorEnv = async (extra: string[]): Promise<Record<string, string>> => {
+      const docs = manifests(await render(extra));
+      return resolvedEnv(container(find(docs, 'Deployment', '-operator')), docs);
+    };
+    expect((await operatorEnv([])).PCM_OPS_AMBIENT_NAMESPACES).toBe(NAMESPACE);
+    const named = await operatorEnv([
+      '--set',
+      'operator.ambientIdentity.namespaces={platform,ops}',
+    ]);
+    expect(named.PCM_OPS_AMBIENT_NAMESPACES).toBe(`${NAMESPACE},platform,ops`);
+  });
+
   it('sets every console setting, and the console starts with exactly them', async () => {
     const docs = manifests(await render());
     const console_ = container(find(docs, 'Deployment', '-console'));

@@ -138,3 +138,179 @@ describe.each([
     await Promise.all(running.splice(0).map((op) => op.stop()));
   });
 });
+
+/** A lease short enough that a fresh operator leads within a second of the last one's death. */
+const SHORT_LEASE = {
+  PCM_OPS_LEASE_DURATION_SECONDS: '1',
+  PCM_OPS_RENEW_DEADLINE_SECONDS: '0.6',
+  PCM_OPS_RETRY_PERIOD_SECONDS: '0.15',
+  PCM_OPS_POLL_MIN_MS: '200',
+  PCM_OPS_POLL_MAX_MS: '500',
+  PCM_OPS_SEND_SETTLE_SECONDS: '1',
+  // the emulator answers one call at a time: calls made at once all finish late together, and an
+  // operator killed after a second would keep none of them
+  PCM_OPS_AWS_PARALLELISM: '2',
+};
+
+describe('an operator SIGKILLed every 2 s from /healthz, through a 2,000-target run from its create', () => {
+  const accounts = ['777777777701', '777777777702', '777777777703', '777777777704'];
+  const regions = ['eu-west-1', 'us-east-1', 'us-west-2', 'eu-central-1', 'ap-southeast-2'];
+  let ids: string[] = [];
+
+  beforeAll(async () => {
+    // 20 account-regions of 100: each is planned within the second an operator leads
+    ids = (await seedFleet(endpoint, { accounts, regions, perRegion: 100, windowsShare: 0 }))
+      .instanceIds;
+    for (const account of accounts) {
+      await objects.create({
+        kind: 'CloudCredential',
+        metadata: { name: `many-${account}` },
+        spec: {
+          aws: {
+            defaultRegion: REGION,
+            source: {
+              assumeRole: {
+                roleArn: `arn:aws:iam::${account}:role/pcm-ops`,
+                sourceCredentialRef: { name: 'hub' },
+              },
+            },
+          },
+        },
+      });
+    }
+  }, 300_000);
+
+  it('completes, with every batch sent exactly once and no target missing', async () => {
+    await emulator.setLifecycle({ pendingSeconds: 0.2, runningSeconds: 1 });
+    const name = 'killed-every-2s';
+    const created = await objects.create({
+      kind: 'ScriptExecution',
+      metadata: { name },
+      spec: {
+        script: { body: `echo ${name}` },
+        targets: accounts.map((account) => ({
+          credentialRef: { name: `many-${account}` },
+          regions,
+          tags: { Role: ['web'] },
+        })),
+      },
+    });
+    const uid = String(created.metadata.uid);
+    let restarts = 0;
+    const deadline = Date.now() + 20 * 60_000;
+    let done: Awaited<ReturnType<typeof objects.get>> | undefined;
+    while (!done && Date.now() < deadline) {
+      const op = await operator(SHORT_LEASE);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await op.kill();
+      running.splice(running.indexOf(op), 1);
+      restarts++;
+      const now = await objects.get('scriptexecutions', name);
+      if (now.status?.completionTime) done = now;
+    }
+    console.log(`completed after ${restarts} operators, each SIGKILLed 2 s after /healthz`);
+    expect(done?.status?.phase).toBe('Succeeded');
+    expect(done?.status?.counts).toMatchObject({ total: 2_000, succeeded: 2_000 });
+    const sends = (await emulator.sentCommands()).filter((c) => c.comment.includes(uid));
+    const comments = sends.map((c) => c.comment);
+    expect(new Set(comments).size, 'no batch sent twice').toBe(comments.length);
+    expect(comments).toHaveLength(40);
+    const sent = sends.flatMap((c) => c.instanceIds).sort();
+    expect(sent, 'every target sent once').toEqual([...ids].sort());
+    expect(restarts).toBeGreaterThan(3);
+  }, 1_500_000);
+});
+
+describe('two operators that both believe they lead', () => {
+  const account = '777777777710';
+  let ids: string[] = [];
+
+  beforeAll(async () => {
+    ids = (
+      await seedFleet(endpoint, {
+        accounts: [account],
+        regions: [REGION],
+        perRegion: 300,
+        windowsShare: 0,
+      })
+    ).instanceIds;
+    await objects.create({
+      kind: 'CloudCredential',
+      metadata: { name: 'paused-target' },
+      spec: {
+        aws: {
+          defaultRegion: REGION,
+          source: {
+            assumeRole: {
+              roleArn: `arn:aws:iam::${account}:role/pcm-ops`,
+              sourceCredentialRef: { name: 'hub' },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  async function leading(op: RunningOperator): Promise<boolean> {
+    return (await op.metric('pcm_ops_leader').catch(() => 0)) === 1;
+  }
+
+  it.each([1, 2, 4])(
+    'send nothing twice when the leader is paused (SIGSTOP) past its lease after %i sends, then resumed',
+    async (after) => {
+      await Promise.all(running.splice(0).map((op) => op.stop()));
+      await emulator.setLifecycle({ pendingSeconds: 0.1, runningSeconds: 0.8 });
+      // every SendCommand takes a while, so the pause often falls inside one
+      await emulator.fault({ service: 'ssm', operation: 'SendCommand', delaySeconds: 0.4 });
+      const env = { PCM_OPS_SEND_SETTLE_SECONDS: '1' };
+      const first = await operator(env);
+      await expect.poll(() => leading(first), { timeout: 30_000 }).toBe(true);
+      const second = await operator(env);
+      const name = `paused-leader-${after}`;
+      const created = await objects.create({
+        kind: 'ScriptExecution',
+        metadata: { name },
+        spec: {
+          script: { body: `echo ${name}` },
+          targets: [
+            {
+              credentialRef: { name: 'paused-target' },
+              regions: [REGION],
+              tags: { Role: ['web'] },
+            },
+          ],
+          rateControl: { maxConcurrency: 50 },
+        },
+      });
+      const uid = String(created.metadata.uid);
+      const sends = async (): Promise<{ comment: string; instanceIds: string[] }[]> =>
+        (await emulator.sentCommands({ account })).filter((c) => c.comment.includes(uid));
+      await expect
+        .poll(async () => (await sends()).length, { timeout: 60_000, interval: 50 })
+        .toBeGreaterThanOrEqual(after);
+
+      process.kill(-first.process.pid, 'SIGSTOP');
+      await expect.poll(() => leading(second), { timeout: 30_000 }).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      process.kill(-first.process.pid, 'SIGCONT');
+      // the old leader wakes up, finds its lease gone and exits
+      await expect.poll(() => first.process.isRunning(), { timeout: 15_000 }).toBe(false);
+      expect(await first.logs()).toContain('could not renew the leader lease in time');
+
+      const done = await objects.waitFor(
+        'scriptexecutions',
+        name,
+        (o) => Boolean(o.status?.completionTime),
+        120_000,
+      );
+      await emulator.clearFaults();
+      expect(done.status?.phase).toBe('Succeeded');
+      expect(done.status?.counts).toMatchObject({ total: 300, succeeded: 300 });
+      const sent = await sends();
+      const comments = sent.map((c) => c.comment);
+      expect(new Set(comments).size, 'no batch sent twice').toBe(comments.length);
+      expect(comments).toHaveLength(6);
+      expect(sent.flatMap((c) => c.instanceIds).sort()).toEqual([...ids].sort());
+    },
+  );
+});

@@ -9,6 +9,7 @@ export interface ObjectCondition {
   reason: string;
   message: string;
   observedGeneration?: number;
+  lastTransitionTime?: string;
 }
 
 export interface PcmObject {

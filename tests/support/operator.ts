@@ -199,3 +199,48 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     },
   };
 }
+
+export interface SupervisedOperator {
+  /** Operators started so far, the current one last. */
+  readonly started: RunningOperator[];
+  current(): RunningOperator | undefined;
+  /** Every log line of every operator started. */
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps one operator running, as a Deployment does: when it exits (it lost its lease during an
+ * outage, say), a fresh one starts.
+ */
+export function superviseOperator(options: OperatorOptions): SupervisedOperator {
+  const started: RunningOperator[] = [];
+  let stopped = false;
+  let starting: Promise<void> = Promise.resolve();
+  const launch = async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        const op = await startOperator({
+          ...options,
+          identity: `${options.identity ?? 'op'}-${started.length}`,
+        });
+        started.push(op);
+        await op.process.exited;
+      } catch {
+        // the control plane may be down for the moment: try again shortly
+      }
+      if (!stopped) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  starting = launch();
+  return {
+    started,
+    current: () => started.filter((op) => op.process.isRunning()).at(-1),
+    logs: async () => (await Promise.all(started.map((op) => op.logs()))).join('\n'),
+    stop: async () => {
+      stopped = true;
+      await Promise.all(started.map((op) => op.stop()));
+      await starting;
+    },
+  };
+}

@@ -3,6 +3,7 @@ import {
   credentialStatus,
   readyTransition,
   selectOrganizationAccounts,
+  validationGoodFor,
 } from './credential-status.js';
 
 const at = { generation: 2, now: new Date('2026-03-01T10:00:00Z') };
@@ -120,5 +121,52 @@ describe('selectOrganizationAccounts', () => {
     expect(selectOrganizationAccounts(accounts, include, exclude).map((a) => a.id)).toEqual(
       expected,
     );
+  });
+});
+
+describe('validationGoodFor', () => {
+  const now = new Date('2026-12-01T12:00:00Z');
+  const check = {
+    generation: 3,
+    version: 'v1',
+    now,
+    validationIntervalMs: 300_000,
+    refreshBeforeExpiryMs: 60_000,
+  };
+  const ready = {
+    observedGeneration: 3,
+    validatedVersion: 'v1',
+    lastValidatedAt: '2026-12-01T11:58:00Z',
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True' as const,
+        reason: 'Validated',
+        message: '',
+        lastTransitionTime: '2026-12-01T11:00:00Z',
+      },
+    ],
+  };
+
+  it('trusts a recent validation of the same spec and versions until the interval ends', () => {
+    expect(validationGoodFor(ready, check)).toBe(180_000);
+  });
+
+  it.each([
+    ['no status', undefined],
+    [
+      'not Ready',
+      { ...ready, conditions: [{ ...ready.conditions[0]!, status: 'False' as const }] },
+    ],
+    ['another generation', { ...ready, observedGeneration: 2 }],
+    ['another Secret or source version', { ...ready, validatedVersion: 'v0' }],
+    ['older than the interval', { ...ready, lastValidatedAt: '2026-12-01T11:54:00Z' }],
+    ['a session about to expire', { ...ready, expiresAt: '2026-12-01T12:00:30Z' }],
+  ])('validates again with %s', (_why, status) => {
+    expect(validationGoodFor(status, check)).toBeUndefined();
+  });
+
+  it('trusts a session only until it is due for renewal', () => {
+    expect(validationGoodFor({ ...ready, expiresAt: '2026-12-01T12:02:00Z' }, check)).toBe(60_000);
   });
 });

@@ -21,6 +21,8 @@ export type CredentialOutcome =
       validatedAt: Date;
       expiresAt?: Date;
       organizationAccounts?: OrganizationAccountView[];
+      /** What it was validated with (a hash of versions, never of values). */
+      version?: string;
     }
   | {
       kind: 'failed';
@@ -85,9 +87,52 @@ export function credentialStatus(
   };
   if (outcome.expiresAt) status.expiresAt = outcome.expiresAt.toISOString();
   if (outcome.organizationAccounts) status.organizationAccounts = outcome.organizationAccounts;
+  if (outcome.version) status.validatedVersion = outcome.version;
   return status;
 }
 
+export interface FreshnessCheck {
+  generation: number;
+  /** The credential's version now (spec, Secret and source versions, hashed). */
+  version: string;
+  now: Date;
+  validationIntervalMs: number;
+  refreshBeforeExpiryMs: number;
+}
+
+/**
+ * How long a validation recorded in the status stays good: a restarted operator need not call STS
+ * for a credential Ready for this spec, validated with these versions less than an interval ago,
+ * whose session is not about to expire. Undefined when it must validate now.
+ */
+export function validationGoodFor(
+  status: CloudCredentialStatus | undefined,
+  check: FreshnessCheck,
+): number | undefined {
+  if (!validatedAsItIs(status, check)) return undefined;
+  const now = check.now.getTime();
+  const untilValidation =
+    new Date(status!.lastValidatedAt!).getTime() + check.validationIntervalMs - now;
+  const untilRenewal = status!.expiresAt
+    ? new Date(status!.expiresAt).getTime() - check.refreshBeforeExpiryMs - now
+    : Infinity;
+  const left = Math.min(untilValidation, untilRenewal);
+  return left > 0 ? left : undefined;
+}
+
+/** Ready, for this generation, validated (at a known time) with the versions it has now. */
+function validatedAsItIs(
+  status: CloudCredentialStatus | undefined,
+  check: FreshnessCheck,
+): boolean {
+  const ready = status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  return (
+    ready &&
+    Boolean(status?.lastValidatedAt) &&
+    status?.observedGeneration === check.generation &&
+    status?.validatedVersion === check.version
+  );
+}
 /** Transitions worth an Event: Ready changing status, or failing for a new reason. */
 export function readyTransition(
   before: readonly Condition[] | undefined,

@@ -144,6 +144,8 @@ export class KubeExecutionStore implements ExecutionStore {
       this.freshness.wrote(key, created.metadata.uid!, created.metadata.resourceVersion!);
       return created;
     } catch (error) {
+      // a create that failed or went unanswered may have landed all the same
+      this.freshness.conflicted(key, WHOLE_EXECUTION);
       if (!isAlreadyExists(error)) throw error;
       const stored = await this.batches.api.get(namespace!, name!);
       if (!stored) throw new ConflictError(`ExecutionBatch ${namespace}/${name}`);
@@ -187,8 +189,9 @@ export class KubeExecutionStore implements ExecutionStore {
       this.freshness.wrote(key, stored.metadata.uid!, stored.metadata.resourceVersion!);
       return stored;
     } catch (error) {
-      if (!isConflict(error) && !isNotFound(error)) throw error;
+      // refused, failed or unanswered: the write may have landed, so the caches cannot be trusted
       this.freshness.conflicted(key, before.metadata.uid ?? WHOLE_EXECUTION);
+      if (!isConflict(error) && !isNotFound(error)) throw error;
       throw new ConflictError(
         `${before.kind ?? 'object'} ${key.split('/')[0]}/${before.metadata.name}`,
       );

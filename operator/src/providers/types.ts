@@ -66,6 +66,11 @@ export interface ResolvedLocation {
   skipped: SkippedInstance[];
 }
 
+/** One page of a selector's instances in a location; `next` continues it, none means the last. */
+export interface ResolvedPage extends ResolvedLocation {
+  next?: string;
+}
+
 /** The command a batch sends: already rendered, parameters included. */
 export interface RenderedCommand {
   /** SSM document: AWS-RunShellScript or AWS-RunPowerShellScript. */
@@ -124,6 +129,15 @@ export interface FullOutput {
 export interface ExecutionProvider {
   readonly name: string;
   resolve(session: LocationSession, selector: TargetSelector): Promise<Result<ResolvedLocation>>;
+  /**
+   * One page of what `resolve` finds, from where `cursor` (a previous page's `next`) left off: a
+   * large location is planned page by page, and a restart carries on from the last page kept.
+   */
+  resolvePage(
+    session: LocationSession,
+    selector: TargetSelector,
+    cursor?: string,
+  ): Promise<Result<ResolvedPage>>;
   /** The command id of a batch sent before, found by its comment; undefined when never sent. */
   findSent(
     session: LocationSession,

@@ -3,6 +3,7 @@ import {
   credentialStatus,
   readyTransition,
   selectOrganizationAccounts,
+  validationGoodFor,
   type CredentialOutcome,
 } from '../domain/credential-status.js';
 import { sameConditions } from '../domain/conditions.js';
@@ -58,6 +59,8 @@ export class CloudCredentialReconciler {
       this.deps.sessions.forget(namespace, name);
       return {};
     }
+    const trusted = await this.trustedFor(credential);
+    if (trusted !== undefined) return { requeueAfterMs: Math.max(1_000, trusted) };
     const outcome = await this.observe(credential);
     await this.writeStatus(credential, outcome);
     if (outcome.kind === 'failed' && outcome.failure.transient) {
@@ -66,6 +69,25 @@ export class CloudCredentialReconciler {
       );
     }
     return { requeueAfterMs: this.nextCheckMs(outcome) };
+  }
+
+  /**
+   * A process that has not validated the credential itself (it just started or took over) trusts
+   * the validation in the status while it is recent and was made with the same versions: a
+   * failover does not call STS once per credential.
+   */
+  private async trustedFor(credential: CloudCredential): Promise<number | undefined> {
+    const { namespace, name } = credential.metadata as { namespace: string; name: string };
+    if (this.deps.sessions.hasValidated(namespace, name)) return undefined;
+    const version = await this.deps.sessions.fingerprint(namespace, name).catch(() => undefined);
+    if (!version) return undefined;
+    return validationGoodFor(credential.status, {
+      generation: credential.metadata.generation ?? 0,
+      version,
+      now: this.now(),
+      validationIntervalMs: this.deps.validationIntervalMs,
+      refreshBeforeExpiryMs: this.deps.refreshBeforeExpiryMs,
+    });
   }
 
   private nextCheckMs(outcome: CredentialOutcome): number {
@@ -127,6 +149,7 @@ export class CloudCredentialReconciler {
       arn: session.identity.arn,
       validatedAt: session.validatedAt,
       expiresAt: session.expiresAt,
+      version: session.fingerprint,
     };
     const organization = credential.spec.organization;
     if (!organization) return ready;

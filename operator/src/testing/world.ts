@@ -26,6 +26,8 @@ import { FakeSsm, type Outcome } from './fake-ssm.js';
 export const NAMESPACE = 'ops';
 export const LEASE_MS = 3_000;
 export const RENEW_DEADLINE_MS = 2_000;
+/** Instances per page of resolution: small, so a location is planned over several pages. */
+const PAGE = 40;
 
 export type Fault = 'conflict' | 'lost' | 'error' | 'throttle' | 'permanent';
 
@@ -213,6 +215,20 @@ export class Proc {
             skipped: [],
           },
         };
+      },
+      resolvePage: async (session, _selector, cursor) => {
+        const problem = readFault(await gate('resolvePage'));
+        if (problem) return fail(problem);
+        const all = ssm.instances(session.accountId, session.region);
+        const at = Number(cursor ?? 0);
+        const page = all.slice(at, at + PAGE);
+        const instances = page.map((id) => ({
+          instanceId: id,
+          platform: 'Linux' as const,
+          state: 'running',
+        }));
+        const next = at + PAGE < all.length ? String(at + PAGE) : undefined;
+        return { ok: true, value: { instances, skipped: [], ...(next ? { next } : {}) } };
       },
       findSent: async (session, key) => {
         const problem = readFault(await gate('findSent'));

@@ -36,6 +36,7 @@ import type {
   Platform,
   RenderedCommand,
   ResolvedLocation,
+  ResolvedPage,
   SkipReason,
   TargetSelector,
 } from '../types.js';
@@ -56,6 +57,13 @@ const INSTANCE_INFORMATION_PAGE = 50;
 const DESCRIBE_INSTANCES_PAGE = 1000;
 /** Instance ids per `instance-id` filter of DescribeInstances. */
 const INSTANCE_ID_FILTER_VALUES = 200;
+/**
+ * Instances per page when a location is planned page by page: small enough that a page is found
+ * and kept quickly (an operator restarting often still moves on), large enough to stay cheap.
+ */
+const PLANNING_PAGE = 200;
+/** A cursor over listed instance ids (not an AWS NextToken): the index of the next chunk. */
+const ID_CURSOR = /^ids:([0-9]+)$/;
 /**
  * ListCommandInvocations' plugin Output holds 2,500 characters. The agent cuts stdout and stderr
  * before that and marks each cut with one of these lines.
@@ -272,6 +280,55 @@ async function keepOnline(api: LocationApi, resolved: ResolvedLocation): Promise
   return kept;
 }
 
+/** One page of instances selected by tags and filters, from DescribeInstances' NextToken. */
+async function describePage(
+  api: LocationApi,
+  selector: TargetSelector,
+  cursor: string | undefined,
+): Promise<{ described: Instance[]; next?: string }> {
+  const input = {
+    Filters: selectorFilters(selector),
+    MaxResults: PLANNING_PAGE,
+    NextToken: cursor,
+  };
+  const page = await api.ec2('DescribeInstances', (c) =>
+    c.send(new DescribeInstancesCommand(input)),
+  );
+  const described = (page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map(instanceOf);
+  return { described, ...(page.NextToken ? { next: page.NextToken } : {}) };
+}
+
+/** One page of listed instance ids: a chunk of the ids, by index. */
+async function idPage(
+  api: LocationApi,
+  selector: TargetSelector,
+  cursor: string | undefined,
+): Promise<{ page: TargetSelector; described: Instance[]; next?: string }> {
+  const ids = [...new Set(selector.instanceIds)];
+  const at = Number(ID_CURSOR.exec(cursor ?? 'ids:0')?.[1] ?? 0);
+  const chunk = ids.slice(at * INSTANCE_ID_FILTER_VALUES, (at + 1) * INSTANCE_ID_FILTER_VALUES);
+  const described = chunk.length ? await describeByIds(api, chunk) : [];
+  const more = (at + 1) * INSTANCE_ID_FILTER_VALUES < ids.length;
+  return {
+    page: { ...selector, instanceIds: chunk },
+    described,
+    ...(more ? { next: `ids:${at + 1}` } : {}),
+  };
+}
+
+async function resolvePageOf(
+  api: LocationApi,
+  selector: TargetSelector,
+  cursor: string | undefined,
+): Promise<ResolvedPage> {
+  const found = selector.instanceIds
+    ? await idPage(api, selector, cursor)
+    : { page: selector, ...(await describePage(api, selector, cursor)) };
+  const resolved = selectTargets(found.page, found.described);
+  const kept = selector.onlineOnly ? await keepOnline(api, resolved) : resolved;
+  return { ...kept, ...(found.next ? { next: found.next } : {}) };
+}
+
 async function resolveTargets(
   api: LocationApi,
   selector: TargetSelector,
@@ -395,6 +452,14 @@ export class AwsExecutionProvider implements ExecutionProvider {
     selector: TargetSelector,
   ): Promise<Result<ResolvedLocation>> {
     return this.run(session, async (api) => ok(await resolveTargets(api, selector)));
+  }
+
+  async resolvePage(
+    session: LocationSession,
+    selector: TargetSelector,
+    cursor?: string,
+  ): Promise<Result<ResolvedPage>> {
+    return this.run(session, async (api) => ok(await resolvePageOf(api, selector, cursor)));
   }
 
   async findSent(

@@ -32,6 +32,8 @@ export interface Session {
 export interface ValidatedSession extends Session {
   identity: CallerIdentity;
   validatedAt: Date;
+  /** The credential's version it was validated with (see fingerprint). */
+  fingerprint: string;
 }
 
 export interface SessionCacheOptions {
@@ -117,7 +119,17 @@ export class SessionCache {
       entry.identity = identity.value;
       entry.validatedAt = this.now();
     }
-    return ok({ ...entry.session, identity: entry.identity!, validatedAt: entry.validatedAt! });
+    return ok({
+      ...entry.session,
+      identity: entry.identity!,
+      validatedAt: entry.validatedAt!,
+      fingerprint: entry.fingerprint,
+    });
+  }
+
+  /** Whether this process has validated the credential itself (since it started). */
+  hasValidated(namespace: string, name: string): boolean {
+    return this.entries.get(keyOf(namespace, name))?.validatedAt !== undefined;
   }
 
   forget(namespace: string, name: string): void {

@@ -20,6 +20,8 @@ import type { LocationBackoff } from './backoff.js';
 import type { Row, Run } from './context.js';
 
 const SKIPPED_SAMPLE_SIZE = 20;
+/** A cursor longer than this is not kept (status rows stay small); the location restarts instead. */
+const CURSOR_MAX = 1024;
 
 type Skipped = NonNullable<NonNullable<ScriptExecution['status']>['skippedSample']>[number];
 
@@ -106,21 +108,27 @@ export async function locationSession(
   };
 }
 
-interface Found {
+interface Page {
   instances: Instance[];
   skipped: SkippedInstance[];
+  next?: string;
 }
 
-async function find(run: Run, location: number): Promise<Found | Failure> {
+/** The next page of a location's instances, from where `cursor` left off. */
+async function findPage(
+  run: Run,
+  location: number,
+  cursor: string | undefined,
+): Promise<Page | Failure> {
   const row = run.rows[location]!;
   const target = run.se.spec.targets[row.targetIndex ?? 0]!;
   const session = await locationSession(run, location);
   if (!session.ok) return session.failure;
-  const resolved = await run.deps.provider.resolve(session.value, selectorOf(target));
-  if (!resolved.ok) return resolved.failure;
+  const found = await run.deps.provider.resolvePage(session.value, selectorOf(target), cursor);
+  if (!found.ok) return found.failure;
   const platforms = run.se.status?.resolution?.script.platforms;
   const fits = (i: Instance): boolean => !platforms || platforms.includes(i.platform);
-  const { instances, skipped } = resolved.value;
+  const { instances, skipped, next } = found.value;
   return {
     instances: instances.filter(fits),
     skipped: [
@@ -129,13 +137,14 @@ async function find(run: Run, location: number): Promise<Found | Failure> {
         .filter((i) => !fits(i))
         .map((i) => ({ instanceId: i.instanceId, reason: 'PlatformMismatch' as const })),
     ],
+    ...(next ? { next } : {}),
   };
 }
 
 function sameIds(a: readonly ExecutionBatch[], b: readonly ExecutionBatch[]): boolean {
   const ids = (list: readonly ExecutionBatch[]): string =>
-    JSON.stringify(list.map((x) => [x.spec.index, x.spec.instanceIds]));
-  return a.length === b.length && ids([...a].sort(byIndex)) === ids([...b].sort(byIndex));
+    JSON.stringify([...list].sort(byIndex).map((x) => [x.spec.index, x.spec.instanceIds]));
+  return a.length === b.length && ids(a) === ids(b);
 }
 
 function byIndex(a: ExecutionBatch, b: ExecutionBatch): number {
@@ -143,29 +152,40 @@ function byIndex(a: ExecutionBatch, b: ExecutionBatch): number {
 }
 
 /**
- * Stores the location's batches. Batches an earlier attempt stored are kept when they hold the
- * same instances; otherwise (the fleet changed meanwhile) they are replaced. Nothing of a run in
- * Resolving has been sent, so replacing them is safe.
+ * Stores the batches of one page of a location. Batches an interrupted attempt stored for this
+ * page are kept when they hold the same instances; otherwise (the fleet changed meanwhile) they
+ * are replaced. Nothing of a run in Resolving has been sent, so replacing them is safe.
  */
-async function store(run: Run, location: number, wanted: ExecutionBatch[]): Promise<void> {
-  const existing = run.inLocation(location);
+async function store(
+  run: Run,
+  location: number,
+  first: number,
+  wanted: ExecutionBatch[],
+): Promise<void> {
+  const existing = run
+    .inLocation(location)
+    .filter((b) => b.spec.index >= batchIndex(location, first));
   if (existing.length && sameIds(existing, wanted)) return;
   if (existing.length) {
     await run.deps.store.deleteBatches(existing);
-    run.forgetLocation(location);
+    existing.forEach((b) => run.batches.delete(b.metadata.name!));
   }
   const stored = await mapLimit(wanted, run.deps.parallelism, (b) => run.deps.store.createBatch(b));
   if (!sameIds(stored, wanted)) {
-    // another attempt stored other batches under these names: plan this location again
+    // another attempt stored other batches under these names: plan this page again
     await run.deps.store.deleteBatches(stored);
     throw new ConflictError(`the batches of location ${location}`);
   }
   stored.forEach((b) => run.keep(b));
 }
 
-function plannedBefore(run: Run, location: number): Set<string> {
+/** Instances planned already: by earlier rows of the same account and region, and earlier pages. */
+function plannedBefore(run: Run, location: number, first: number): Set<string> {
   const earlier = earlierSameSpot(run.rows, location);
-  return new Set(earlier.flatMap((at) => run.inLocation(at).flatMap((b) => b.spec.instanceIds)));
+  const own = run.inLocation(location).filter((b) => b.spec.index < batchIndex(location, first));
+  return new Set(
+    [...earlier.flatMap((at) => run.inLocation(at)), ...own].flatMap((b) => b.spec.instanceIds),
+  );
 }
 
 function skippedSample(se: ScriptExecution, row: Row, skipped: SkippedInstance[]): Skipped[] {
@@ -183,21 +203,52 @@ function rowsWith(se: ScriptExecution, location: number, row: Row): Row[] {
   return (se.status?.accounts ?? []).map((r, at) => (at === location ? row : r));
 }
 
-async function resolved(run: Run, location: number, found: Found): Promise<void> {
-  const ids = found.instances.map((i) => i.instanceId);
-  const chunks = planLocation(ids, plannedBefore(run, location));
-  const wanted = chunks.map((chunk, n) => batchObject(run, location, n, chunk));
-  await store(run, location, wanted);
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  await run.updateStatus((se) => {
-    const row = se.status!.accounts![location]!;
-    const next: Row = { ...row, state: 'Resolved', total, skipped: found.skipped.length };
-    delete next.reason;
-    delete next.message;
+/** The row after one more page: its counts, and where the next page starts (or Resolved). */
+function pageDone(row: Row, page: Page, batches: number, planned: number): Row {
+  const next: Row = {
+    ...row,
+    total: row.total + planned,
+    skipped: (row.skipped ?? 0) + page.skipped.length,
+    batches,
+    state: page.next ? 'Resolving' : 'Resolved',
+  };
+  delete next.reason;
+  delete next.message;
+  if (page.next && page.next.length <= CURSOR_MAX) next.cursor = page.next;
+  else delete next.cursor;
+  return next;
+}
+
+/** Plans one page into batches and records it on the row. */
+async function planPage(run: Run, location: number, page: Page): Promise<void> {
+  const first = run.rows[location]!.batches ?? 0;
+  const ids = page.instances.map((i) => i.instanceId);
+  const chunks = planLocation(ids, plannedBefore(run, location, first));
+  const wanted = chunks.map((chunk, n) => batchObject(run, location, first + n, chunk));
+  await store(run, location, first, wanted);
+  const planned = chunks.reduce((n, c) => n + c.length, 0);
+  await run.updateStatus((current) => {
+    const row = current.status!.accounts![location]!;
     return {
-      accounts: rowsWith(se, location, next),
-      skippedSample: skippedSample(se, row, found.skipped),
+      accounts: rowsWith(current, location, pageDone(row, page, first + chunks.length, planned)),
+      skippedSample: skippedSample(current, row, page.skipped),
     };
+  });
+}
+
+/** Pages were planned here, but where the next one starts was not kept (too long a cursor). */
+function lostItsPlace(row: Row): boolean {
+  return !row.cursor && (row.total > 0 || (row.batches ?? 0) > 0 || (row.skipped ?? 0) > 0);
+}
+
+/** Plans a location again from its first page: what an earlier attempt planned goes. */
+async function startOver(run: Run, location: number): Promise<void> {
+  const planned = run.inLocation(location);
+  await run.deps.store.deleteBatches(planned);
+  planned.forEach((b) => run.batches.delete(b.metadata.name!));
+  await run.updateStatus((se) => {
+    const row: Row = { ...se.status!.accounts![location]!, total: 0, batches: 0, skipped: 0 };
+    return { accounts: rowsWith(se, location, row) };
   });
 }
 
@@ -214,15 +265,33 @@ async function failed(
   backoff.clear(run.uid, location);
   await run.updateStatus((se) => {
     const row = se.status!.accounts![location]!;
-    return { accounts: rowsWith(se, location, { ...row, state: 'Failed', ...problem }) };
+    const next: Row = { ...row, state: 'Failed', ...problem };
+    delete next.cursor;
+    return { accounts: rowsWith(se, location, next) };
   });
 }
 
+/** Pages through one location from where it stands, keeping each page as it is planned. */
 async function resolveOne(run: Run, location: number, backoff: LocationBackoff): Promise<void> {
-  const found = await find(run, location);
-  if ('reason' in found) return failed(run, location, found, backoff);
-  await resolved(run, location, found);
-  backoff.clear(run.uid, location);
+  if (lostItsPlace(run.rows[location]!)) await startOver(run, location);
+  let cursor = run.rows[location]!.cursor;
+  for (;;) {
+    const page = await findPage(run, location, cursor);
+    if ('reason' in page) return failed(run, location, page, backoff);
+    await planPage(run, location, page);
+    run.deps.log.debug(
+      {
+        execution: run.se.metadata.name,
+        location,
+        instances: page.instances.length,
+        more: Boolean(page.next),
+      },
+      'planned a page of targets',
+    );
+    backoff.clear(run.uid, location);
+    if (!page.next) return;
+    cursor = page.next;
+  }
 }
 
 /** Rows still resolving that may go now: not waiting out a backoff, earlier rows of their spot done. */
