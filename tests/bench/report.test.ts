@@ -121,6 +121,14 @@ function results(): BenchResults {
       footprint: scaleRun('tsx', 500).footprint,
       calls: { SendCommand: 1000 },
     },
+    soak: {
+      executions: 10_000,
+      ms: 400_000,
+      start: { rss: 150 * MIB, heapUsed: 40 * MIB, heapTotal: 60 * MIB, external: 5 * MIB },
+      peak: { rss: 190 * MIB, heapUsed: 70 * MIB, heapTotal: 90 * MIB, external: 5 * MIB },
+      end: { rss: 170 * MIB, heapUsed: 41 * MIB, heapTotal: 62 * MIB, external: 5 * MIB },
+      rssMiB: [150, 160, 170],
+    },
     console: {
       targets: 10_000,
       ssr: Array.from({ length: 20 }, (_, i) => ({
@@ -156,6 +164,7 @@ describe('renderReport', () => {
       '## Floor: 5,000 targets',
       '## Scale: 10,020 instances',
       '## 1,000 concurrent small executions',
+      '## Memory over a long life',
       '## Console',
     ])
       expect(report).toContain(heading);
@@ -179,6 +188,15 @@ describe('renderReport', () => {
     expect(report).toContain('compiled, --max-old-space-size=128: 200 MiB (met)');
     // judged on the operator as its image runs it (the first run), not on tsx or no heap limit
     expect(report).toMatch(/compiled, no heap limit: 310 MiB \(\*\*missed\*\*\); .* \| met \|/);
+  });
+
+  it('calls RSS flat only when the operator at rest grew by at most a tenth', () => {
+    expect(report).toContain(
+      '| RSS flat (≤ +10%) over 10,000 executions created, finished and deleted | at rest 150 MiB after the first 500, 170 MiB after the last | **missed** |',
+    );
+    const flat = results();
+    flat.soak.end.rss = 160 * MIB;
+    expect(renderReport(flat, options)).toContain('160 MiB after the last | met |');
   });
 
   it('names no path of the machine it ran on', () => {

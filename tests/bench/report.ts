@@ -17,6 +17,7 @@ import {
   scaleSection,
 } from './report-scale.js';
 import { consoleBarRow, consoleSection } from './report-console.js';
+import { soakBarRow, soakSection } from './report-soak.js';
 import type { BenchResults } from './results.js';
 import { median } from './stats.js';
 
@@ -73,6 +74,12 @@ function rssCell(results: BenchResults): string {
     .join('; ');
 }
 
+/**
+ * The light median before every write became conditional and the engine per-location (the last
+ * published run, 2026-11-25): the new engine is to stay within 10% of it.
+ */
+export const PREVIOUS_LIGHT_P50_MS = 60;
+
 function summary(results: BenchResults): string {
   const light = latencyPercentiles(results.latency.light);
   const busy = latencyPercentiles(results.latency.busy);
@@ -98,6 +105,11 @@ function summary(results: BenchResults): string {
       verdict(Math.max(light.p99, busy.p99) <= LATENCY_P99_BAR_MS),
     ],
     [
+      `apply → first SendCommand light p50 within 10% of the ${PREVIOUS_LIGHT_P50_MS} ms measured before conditional writes`,
+      msValue(light.p50),
+      verdict(light.p50 <= PREVIOUS_LIGHT_P50_MS * 1.1),
+    ],
+    [
       `AWS calls within ${Math.round((RATIO_BAR - 1) * 100)}% of the minimum`,
       `worst SendCommand ratio ${fixed(sendRatio)}, worst invocation-page ratio ${fixed(pageRatio)}`,
       verdict(Math.max(sendRatio, pageRatio) <= RATIO_BAR),
@@ -113,6 +125,7 @@ function summary(results: BenchResults): string {
       verdict(largest < OBJECT_BAR_BYTES),
     ],
     [`… operator RSS under ${mib(RSS_BAR_BYTES)}`, rssCell(results), verdict(rssOk)],
+    soakBarRow(results.soak),
     consoleBarRow(results.console),
     ['Floor ratio (no bar): 5,000 targets, PCM-Ops ÷ direct SDK script', floors, '—'],
   ];
@@ -149,6 +162,7 @@ export function renderReport(results: BenchResults, options: ReportOptions): str
     concurrentSection(results.concurrent, {
       runtime: options.concurrentRuntime,
     }),
+    soakSection(results.soak),
     consoleSection(results.console),
     method(results),
     '',

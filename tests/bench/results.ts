@@ -7,6 +7,7 @@ import type { EconomyResult } from './scenarios/economy.js';
 import type { FloorRun } from './scenarios/floor.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { ScaleRun } from './scenarios/scale.js';
+import type { SoakResult } from './scenarios/soak.js';
 
 export interface FloorResult {
   pairs: number;
@@ -27,5 +28,6 @@ export interface BenchResults {
   scale: ScaleRun[];
   baseline: ModuleFootprint[];
   concurrent: ConcurrentResult;
+  soak: SoakResult;
   console: ConsoleResult;
 }

@@ -33,6 +33,7 @@ import { ECONOMY_LIFECYCLE, fleetOf, runEconomy } from './scenarios/economy.js';
 import { runFloor } from './scenarios/floor.js';
 import { GAP_MS, runLatency } from './scenarios/latency.js';
 import { runScale, seedScaleFleet, type RuntimeVariant } from './scenarios/scale.js';
+import { runSoak } from './scenarios/soak.js';
 import { useOperatorRuntime } from './stage.js';
 
 const repoRoot = path.join(import.meta.dirname, '..', '..');
@@ -47,6 +48,7 @@ interface Settings {
   latencySamples: number;
   repetitions: number;
   concurrent: number;
+  soak: number;
   consoleRequests: number;
   consoleChanges: number;
   outDir: string;
@@ -60,6 +62,7 @@ function settings(argv: string[]): Settings {
     latencySamples: quick ? 30 : 200,
     repetitions: quick ? 1 : 3,
     concurrent: quick ? 200 : 1000,
+    soak: quick ? 1000 : 10_000,
     consoleRequests: quick ? 5 : 20,
     consoleChanges: quick ? 6 : 24,
     outDir: out ? path.resolve(out) : path.join(repoRoot, 'docs'),
@@ -114,11 +117,13 @@ async function measure(
   const direct = await runFloor(env, shapes, run.repetitions);
   const floor = shapes.map(({ pairs }) => ({ pairs, direct: direct.get(pairs) ?? [] }));
   const scaled = await scaleScenarios(env, compiled, run.concurrent);
+  progress(`soak: ${run.soak} executions created, finished and deleted`);
+  const soak = await runSoak(env, { count: run.soak });
   const console = await runConsole(env, {
     requests: run.consoleRequests,
     changes: run.consoleChanges,
   });
-  return { machine, latency, economy, floor, ...scaled, console };
+  return { machine, latency, economy, floor, ...scaled, soak, console };
 }
 
 async function writeReport(results: BenchResults, run: Settings): Promise<void> {

@@ -361,3 +361,28 @@ describe('a permanent SendCommand refusal', () => {
     ).toBe(2);
   });
 });
+
+describe('a spec edit racing the start of resolving', () => {
+  it('is either refused, or applied before the run froze: what runs is always the spec the run shows', async () => {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const name = `race-${attempt}`;
+      const created = await h.objects.create(
+        execution(name, [C], [REGION], { script: { body: `echo before-${attempt}` } }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, attempt * 15));
+      const edited = await h.objects
+        .patch(SE, name, { spec: { script: { body: `echo after-${attempt}` } } })
+        .then(() => 'applied')
+        .catch((error: Error) => error.message);
+      const done = await finished(name);
+      const frozen = (done.status?.resolution as { script: { body: string } }).script.body;
+      expect((done.spec.script as { body: string }).body).toBe(frozen);
+      if (edited !== 'applied') expect(edited).toContain('spec is immutable');
+      const texts = (await h.emulator.sentCommands({ account: C }))
+        .filter((c) => c.comment.includes(String(created.metadata.uid)))
+        .map((c) => c.commandText);
+      expect(texts.length).toBeGreaterThan(0);
+      for (const text of texts) expect(text).toContain(frozen);
+    }
+  });
+});

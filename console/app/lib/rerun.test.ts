@@ -98,6 +98,17 @@ describe('rerunFailedExecution', () => {
     expect(targets.map((t) => t.instanceIds?.length)).toEqual([5000, 1]);
   });
 
+  it('sends again what was never sent, not what may have run (its outcome Unknown)', () => {
+    const batches = [
+      batch(0, { target: 'web', region: 'eu-west-1' }, [
+        { instanceId: 'i-00000010', status: 'SendFailed' },
+        { instanceId: 'i-00000011', status: 'Unknown' },
+      ]),
+    ];
+    const targets = rerunFailedExecution(source, batches)?.spec.targets ?? [];
+    expect(targets.flatMap((t) => t.instanceIds)).toEqual(['i-00000010']);
+  });
+
   it('is nothing when no target failed', () => {
     expect(
       rerunFailedExecution(source, [batch(0, {}, [{ instanceId: 'i-00000001' }])]),

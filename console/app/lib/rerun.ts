@@ -18,6 +18,8 @@ export const RERUNNABLE: ReadonlySet<string> = new Set([
   'ExecutionTimedOut',
   'Undeliverable',
   'Terminated',
+  // never sent (a refusal, a credential that stopped working): safe to send again
+  'SendFailed',
 ]);
 
 export interface NewExecution {

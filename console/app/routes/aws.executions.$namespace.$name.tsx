@@ -155,6 +155,14 @@ function BoxScore({ status }: { status: DetailData['status'] }): ReactElement {
   );
 }
 
+type AccountRow = NonNullable<DetailData['status']['accounts']>[number];
+
+/** What went wrong in one account and region (its reason; the message is the tooltip), or its state. */
+function rowProblem(row: AccountRow): string {
+  if (row.reason) return row.reason;
+  return row.state && row.state !== 'Resolved' ? row.state : '';
+}
+
 function Accounts({ status }: { status: DetailData['status'] }): ReactElement | null {
   const accounts = status.accounts ?? [];
   if (accounts.length === 0) return null;
@@ -172,17 +180,19 @@ function Accounts({ status }: { status: DetailData['status'] }): ReactElement | 
             <th>Targets</th>
             <th>Succeeded</th>
             <th>Failed</th>
+            <th>Problem</th>
           </tr>
         </thead>
         <tbody>
-          {accounts.map((row) => (
-            <tr key={`${row.accountId}/${row.region}/${row.target ?? ''}`}>
+          {accounts.map((row, at) => (
+            <tr key={`${at}/${row.accountId}/${row.region}/${row.target ?? ''}`}>
               <td>{row.accountId}</td>
               <td>{row.region}</td>
               <td>{row.credential}</td>
               <td>{row.total}</td>
               <td>{row.succeeded ?? 0}</td>
               <td>{row.failed ?? 0}</td>
+              <td title={row.message}>{rowProblem(row)}</td>
             </tr>
           ))}
         </tbody>

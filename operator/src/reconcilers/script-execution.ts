@@ -21,7 +21,7 @@ import { recoverSending, stopUnsent } from './execution/dispatch.js';
 import { finalize } from './execution/finalize.js';
 import { freeze } from './execution/freeze.js';
 import { cancelAll, observeSent } from './execution/observe.js';
-import { resolveLocations } from './execution/resolve.js';
+import { lookUpEarly, resolveLocations } from './execution/resolve.js';
 import { writeStatus } from './execution/status.js';
 
 /** Ask for the next step at once. */
@@ -49,10 +49,25 @@ export class ScriptExecutionReconciler {
     this.backoff = new LocationBackoff(deps.timing.backoffMs);
   }
 
+  /**
+   * Steps on, one after the other, with the copies the previous step's writes returned: each of
+   * those is the stored object as of that write, and every write is conditional, so nothing is
+   * decided on an older copy. A lost race drops them and reads afresh.
+   */
   async reconcile(namespace: string, name: string): Promise<WorkResult> {
     let result: WorkResult = {};
+    let run: Run | undefined;
     for (let step = 0; step < STEPS_PER_RECONCILE; step++) {
-      result = await this.attempt(namespace, name);
+      run ??= await this.read(namespace, name);
+      if (!run) return {};
+      try {
+        result = await this.step(run);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        this.deps.log.debug({ namespace, name, err: error.message }, 'lost a race; reading again');
+        run = undefined;
+        result = NEXT;
+      }
       if (result.requeueAfterMs !== 0) return result;
     }
     return result;
@@ -63,27 +78,20 @@ export class ScriptExecutionReconciler {
     return this.pollDelay.size + this.backoff.size;
   }
 
-  private async attempt(namespace: string, name: string): Promise<WorkResult> {
-    try {
-      return await this.step(namespace, name);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      this.deps.log.debug({ namespace, name, err: error.message }, 'lost a race; reading again');
-      return NEXT;
-    }
+  private async read(namespace: string, name: string): Promise<Run | undefined> {
+    const snapshot = await this.deps.store.read(namespace, name);
+    return snapshot && new Run(snapshot, this.deps);
   }
 
-  private async step(namespace: string, name: string): Promise<WorkResult> {
-    const snapshot = await this.deps.store.read(namespace, name);
-    if (!snapshot) return {};
-    const run = new Run(snapshot, this.deps);
+  private async step(run: Run): Promise<WorkResult> {
     if (run.se.metadata.deletionTimestamp) return this.deleted(run);
+    const phase = run.se.status?.phase ?? 'Pending';
+    if (phase === 'Pending' && !run.se.spec.cancel) lookUpEarly(run);
     const metadata = metadataPatch(run.se);
     if (metadata) {
       await run.writeMetadata({ ...metadata });
       return NEXT;
     }
-    const phase = run.se.status?.phase ?? 'Pending';
     if (isTerminalPhase(phase)) return this.expire(run);
     if (phase === 'Pending') return this.pending(run);
     if (phase === 'Resolving') return this.resolving(run);

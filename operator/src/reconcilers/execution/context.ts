@@ -14,6 +14,10 @@ export class Run {
   se: ScriptExecution;
   readonly batches: Map<string, ExecutionBatch>;
   private writing: Promise<unknown> = Promise.resolve();
+  /** First pages of locations looked up before the run froze (see lookUpEarly), by spot. */
+  private readonly earlyPages = new Map<string, Promise<unknown>>();
+  /** Status fields computed but not written yet: they go with the next status write. */
+  private deferred: Record<string, unknown> | undefined;
 
   constructor(
     snapshot: ExecutionSnapshot,
@@ -21,6 +25,21 @@ export class Run {
   ) {
     this.se = snapshot.execution;
     this.batches = new Map(snapshot.batches.map((b) => [b.metadata.name!, b]));
+  }
+
+  get hasEarly(): boolean {
+    return this.earlyPages.size > 0;
+  }
+
+  early<T>(spot: string, page: Promise<T>): void {
+    this.earlyPages.set(spot, page);
+  }
+
+  /** A page looked up early for this spot, once: later pages are looked up as they come. */
+  takeEarly<T>(spot: string): Promise<T> | undefined {
+    const page = this.earlyPages.get(spot) as Promise<T> | undefined;
+    this.earlyPages.delete(spot);
+    return page;
   }
 
   get namespace(): string {
@@ -32,7 +51,22 @@ export class Run {
   }
 
   get rows(): Row[] {
-    return this.se.status?.accounts ?? [];
+    return this.view().status?.accounts ?? [];
+  }
+
+  /** The execution as stored, with the deferred fields on top. */
+  private view(): ScriptExecution {
+    if (!this.deferred) return this.se;
+    return { ...this.se, status: { ...this.se.status, ...this.deferred } as ScriptExecutionStatus };
+  }
+
+  /**
+   * Keeps status fields to write with the next status write, when one follows at once anyway (a
+   * location's last page, then the start): one write instead of two. Lost with the step if the
+   * next write fails, which only means that work is done again.
+   */
+  defer(compute: (se: ScriptExecution) => object): void {
+    this.deferred = { ...this.deferred, ...compute(this.view()) };
   }
 
   now(): Date {
@@ -51,8 +85,12 @@ export class Run {
   /** Writes status fields computed from the execution as the previous write left it. */
   updateStatus(compute: (se: ScriptExecution) => object | undefined): Promise<ScriptExecution> {
     const next = this.writing.then(async () => {
-      const fields = compute(this.se);
-      if (fields) this.se = await this.deps.store.writeStatus(this.se, fields);
+      const computed = compute(this.view());
+      const fields = this.deferred ? { ...this.deferred, ...computed } : computed;
+      if (fields) {
+        this.se = await this.deps.store.writeStatus(this.se, fields);
+        this.deferred = undefined;
+      }
       return this.se;
     });
     this.writing = next.catch(() => undefined);

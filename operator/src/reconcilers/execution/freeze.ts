@@ -63,7 +63,8 @@ function regionProblem(
   };
 }
 
-function targetProblem(se: ScriptExecution, deps: ExecutionDeps): Problem | undefined {
+/** What keeps the targets from being resolved: a credential not Ready, a region not allowed. */
+export function targetProblem(se: ScriptExecution, deps: ExecutionDeps): Problem | undefined {
   for (const [index, target] of se.spec.targets.entries()) {
     const name = target.credentialRef.name;
     const credential = deps.lookups.credential(se.metadata.namespace!, name);

@@ -5,7 +5,7 @@
  * and lets the others go on.
  */
 import type { ExecutionBatch, ExecutionTarget, ScriptExecution } from '@pcm-ops/crds';
-import { earlierSameSpot } from '../../domain/locations.js';
+import { earlierSameSpot, locationsOf } from '../../domain/locations.js';
 import { mapLimit } from '../../domain/parallel.js';
 import { batchIndex, planLocation } from '../../domain/plan.js';
 import { ConflictError, EXECUTION_LABEL, LOCATION_LABEL } from '../../domain/store.js';
@@ -17,6 +17,7 @@ import type {
   TargetSelector,
 } from '../../providers/types.js';
 import type { LocationBackoff } from './backoff.js';
+import { targetProblem } from './freeze.js';
 import type { Row, Run } from './context.js';
 
 const SKIPPED_SAMPLE_SIZE = 20;
@@ -93,6 +94,13 @@ export async function locationSession(
         transient: false,
       },
     };
+  return sessionFor(run, row);
+}
+
+async function sessionFor(
+  run: Run,
+  row: Spot,
+): Promise<{ ok: true; value: LocationSession } | { ok: false; failure: Failure }> {
   const { credential, accountId, region } = row;
   const member = run.se.spec.targets[row.targetIndex ?? 0]?.organizationAccounts !== undefined;
   const found = member
@@ -108,27 +116,33 @@ export async function locationSession(
   };
 }
 
-interface Page {
+/** Where a location is: its target, credential, account and region. */
+type Spot = Pick<Row, 'targetIndex' | 'credential' | 'accountId' | 'region'>;
+
+function spotKey(row: Spot): string {
+  return JSON.stringify([row.targetIndex ?? 0, row.credential, row.accountId, row.region]);
+}
+
+export interface Page {
   instances: Instance[];
   skipped: SkippedInstance[];
   next?: string;
 }
 
-/** The next page of a location's instances, from where `cursor` left off. */
-async function findPage(
-  run: Run,
-  location: number,
-  cursor: string | undefined,
-): Promise<Page | Failure> {
-  const row = run.rows[location]!;
+/** One page of what a target selects in one spot, as the provider finds it. */
+async function lookUp(run: Run, row: Spot, cursor: string | undefined): Promise<Page | Failure> {
   const target = run.se.spec.targets[row.targetIndex ?? 0]!;
-  const session = await locationSession(run, location);
+  const session = await sessionFor(run, row);
   if (!session.ok) return session.failure;
   const found = await run.deps.provider.resolvePage(session.value, selectorOf(target), cursor);
-  if (!found.ok) return found.failure;
+  return found.ok ? found.value : found.failure;
+}
+
+/** Instances the script's platforms leave out are skipped (PlatformMismatch). */
+function byPlatform(run: Run, page: Page): Page {
   const platforms = run.se.status?.resolution?.script.platforms;
   const fits = (i: Instance): boolean => !platforms || platforms.includes(i.platform);
-  const { instances, skipped, next } = found.value;
+  const { instances, skipped, next } = page;
   return {
     instances: instances.filter(fits),
     skipped: [
@@ -139,6 +153,43 @@ async function findPage(
     ],
     ...(next ? { next } : {}),
   };
+}
+
+/** The next page of a location's instances, from where `cursor` left off. */
+async function findPage(
+  run: Run,
+  location: number,
+  cursor: string | undefined,
+): Promise<Page | Failure> {
+  const row = run.rows[location]!;
+  const early = cursor === undefined ? run.takeEarly<Page | Failure>(spotKey(row)) : undefined;
+  const page = await (early ?? lookUp(run, row, cursor));
+  return 'reason' in page ? page : byPlatform(run, page);
+}
+
+/** At most this many locations are looked up before the run is frozen. */
+const EARLY_LOCATIONS = 8;
+
+/**
+ * While a run is about to be frozen, its first pages are looked up already, beside the writes
+ * that add the finalizer and freeze it: they only read, and they are used only if the freeze
+ * succeeds, which is conditional on the very copy of the spec they were looked up for.
+ */
+export function lookUpEarly(run: Run): void {
+  // only where the run may reach: the same checks as the freeze, before any call
+  if (run.hasEarly || targetProblem(run.se, run.deps)) return;
+  const rows = locationsOf(run.se.spec.targets, (name) =>
+    run.deps.lookups.credential(run.namespace, name)!,
+  );
+  if (rows.length > EARLY_LOCATIONS) return;
+  for (const row of rows) {
+    const page = lookUp(run, row, undefined).catch((error: unknown): Failure => ({
+      reason: 'LookupFailed',
+      message: error instanceof Error ? error.message : String(error),
+      transient: true,
+    }));
+    run.early(spotKey(row), page);
+  }
 }
 
 function sameIds(a: readonly ExecutionBatch[], b: readonly ExecutionBatch[]): boolean {
@@ -227,13 +278,17 @@ async function planPage(run: Run, location: number, page: Page): Promise<void> {
   const wanted = chunks.map((chunk, n) => batchObject(run, location, first + n, chunk));
   await store(run, location, first, wanted);
   const planned = chunks.reduce((n, c) => n + c.length, 0);
-  await run.updateStatus((current) => {
+  const record = (current: ScriptExecution): object => {
     const row = current.status!.accounts![location]!;
     return {
       accounts: rowsWith(current, location, pageDone(row, page, first + chunks.length, planned)),
       skippedSample: skippedSample(current, row, page.skipped),
     };
-  });
+  };
+  // the last page of the last location: the write that starts the run records it too
+  const last = !page.next && run.rows.every((r, at) => at === location || r.state !== 'Resolving');
+  if (last) run.defer(record);
+  else await run.updateStatus(record);
 }
 
 /** Pages were planned here, but where the next one starts was not kept (too long a cursor). */
