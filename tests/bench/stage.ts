@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assumeAccount } from '../support/aws.js';
+import { assumedCredential, keysSecret, secretCredential } from '../support/credentials.js';
 import type { ManagedProcess } from '../infra/processes.js';
 import { operatorKubeconfig, startOperator, type OperatorOptions } from '../support/operator.js';
 import { onCleanup, type BenchEnv } from './env.js';
@@ -71,32 +72,11 @@ async function createCredentials(
   countOwnRequest();
   await env.core.createNamespacedSecret({
     namespace: objects.namespace,
-    body: {
-      metadata: { name: 'hub-keys' },
-      stringData: { accessKeyId: 'AKIAHUBKEYS000000001', secretAccessKey: 'bench-not-a-secret' },
-    },
+    body: keysSecret('hub-keys', 'AKIAHUBKEYS000000001', 'bench-not-a-secret'),
   });
-  await objects.create({
-    kind: 'CloudCredential',
-    metadata: { name: 'hub' },
-    spec: { aws: { source: { secretRef: { name: 'hub-keys' } } } },
-  });
+  await objects.create(secretCredential('hub', 'hub-keys'));
   for (const account of options.accounts) {
-    await objects.create({
-      kind: 'CloudCredential',
-      metadata: { name: `acct-${account}` },
-      spec: {
-        aws: {
-          defaultRegion: options.defaultRegion,
-          source: {
-            assumeRole: {
-              roleArn: `arn:aws:iam::${account}:role/pcm-ops`,
-              sourceCredentialRef: { name: 'hub' },
-            },
-          },
-        },
-      },
-    });
+    await objects.create(assumedCredential(`acct-${account}`, account, options.defaultRegion));
   }
 }
 

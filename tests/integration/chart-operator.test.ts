@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubeconfigFor } from '../infra/control-plane.js';
 import { EmulatorControl } from '../infra/emulator.js';
 import { assumeAccount, seedFleet, type Fleet } from '../support/aws.js';
+import { assumedCredential, keysSecret, secretCredential } from '../support/credentials.js';
 import { container, find, manifests, render, repoRoot, type Manifest } from '../support/chart.js';
 import { HUB_ACCOUNT } from '../support/harness.js';
 import { adminKubeConfig, kubectlOk, testNamespace } from '../support/kube.js';
@@ -103,30 +104,11 @@ describe('the operator under the chart’s ServiceAccount and RBAC', () => {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 'hub-keys' },
-        stringData: { accessKeyId: 'AKIAHUBKEYS000000001', secretAccessKey: 'hub-test-secret' },
+        ...keysSecret('hub-keys', 'AKIAHUBKEYS000000001', 'hub-test-secret'),
       }),
     );
-    await objects.create({
-      kind: 'CloudCredential',
-      metadata: { name: 'hub' },
-      spec: { aws: { source: { secretRef: { name: 'hub-keys' } } } },
-    });
-    await objects.create({
-      kind: 'CloudCredential',
-      metadata: { name: 'prod' },
-      spec: {
-        aws: {
-          defaultRegion: REGION,
-          source: {
-            assumeRole: {
-              roleArn: `arn:aws:iam::${ACCOUNT}:role/pcm-ops`,
-              sourceCredentialRef: { name: 'hub' },
-            },
-          },
-        },
-      },
-    });
+    await objects.create(secretCredential('hub', 'hub-keys'));
+    await objects.create(assumedCredential('prod', ACCOUNT, REGION));
     const prod = await objects.waitForCondition('cloudcredentials', 'prod', {
       type: 'Ready',
       status: 'True',

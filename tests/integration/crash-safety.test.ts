@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { EmulatorControl } from '../infra/emulator.js';
 import { assumeAccount, seedFleet } from '../support/aws.js';
+import { assumedCredential, keysSecret, secretCredential } from '../support/credentials.js';
 import { adminKubeConfig, testNamespace } from '../support/kube.js';
 import { Objects } from '../support/objects.js';
 import { operatorKubeconfig, startOperator, type RunningOperator } from '../support/operator.js';
@@ -61,31 +62,10 @@ beforeAll(async () => {
     .makeApiClient(CoreV1Api)
     .createNamespacedSecret({
       namespace,
-      body: {
-        metadata: { name: 'hub-keys' },
-        stringData: { accessKeyId: 'AKIACRASHKEYS0000001', secretAccessKey: 'crash-test-secret' },
-      },
+      body: keysSecret('hub-keys', 'AKIACRASHKEYS0000001', 'crash-test-secret'),
     });
-  await objects.create({
-    kind: 'CloudCredential',
-    metadata: { name: 'hub' },
-    spec: { aws: { source: { secretRef: { name: 'hub-keys' } } } },
-  });
-  await objects.create({
-    kind: 'CloudCredential',
-    metadata: { name: 'target' },
-    spec: {
-      aws: {
-        defaultRegion: REGION,
-        source: {
-          assumeRole: {
-            roleArn: `arn:aws:iam::${ACCOUNT}:role/pcm-ops`,
-            sourceCredentialRef: { name: 'hub' },
-          },
-        },
-      },
-    },
-  });
+  await objects.create(secretCredential('hub', 'hub-keys'));
+  await objects.create(assumedCredential('target', ACCOUNT, REGION));
 });
 
 afterAll(async () => {
@@ -162,21 +142,7 @@ describe('an operator SIGKILLed every 2 s from /healthz, through a 2,000-target 
     ids = (await seedFleet(endpoint, { accounts, regions, perRegion: 100, windowsShare: 0 }))
       .instanceIds;
     for (const account of accounts) {
-      await objects.create({
-        kind: 'CloudCredential',
-        metadata: { name: `many-${account}` },
-        spec: {
-          aws: {
-            defaultRegion: REGION,
-            source: {
-              assumeRole: {
-                roleArn: `arn:aws:iam::${account}:role/pcm-ops`,
-                sourceCredentialRef: { name: 'hub' },
-              },
-            },
-          },
-        },
-      });
+      await objects.create(assumedCredential(`many-${account}`, account, REGION));
     }
   }, 300_000);
 
@@ -234,21 +200,7 @@ describe('two operators that both believe they lead', () => {
         windowsShare: 0,
       })
     ).instanceIds;
-    await objects.create({
-      kind: 'CloudCredential',
-      metadata: { name: 'paused-target' },
-      spec: {
-        aws: {
-          defaultRegion: REGION,
-          source: {
-            assumeRole: {
-              roleArn: `arn:aws:iam::${account}:role/pcm-ops`,
-              sourceCredentialRef: { name: 'hub' },
-            },
-          },
-        },
-      },
-    });
+    await objects.create(assumedCredential('paused-target', account, REGION));
   });
 
   async function leading(op: RunningOperator): Promise<boolean> {

@@ -5,6 +5,7 @@ import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ec2Client, seedFleet } from '../support/aws.js';
+import { assumedCredential, keysSecret, secretCredential } from '../support/credentials.js';
 import { execution, useOperator } from '../support/harness.js';
 import { adminKubeConfig } from '../support/kube.js';
 import { condition, type PcmObject } from '../support/objects.js';
@@ -58,31 +59,10 @@ const alnum = (text: string): string => text.replace(/[^a-z0-9]/gi, '').toUpperC
 async function ownHub(account: string, hub: string): Promise<void> {
   await h.core.createNamespacedSecret({
     namespace: h.namespace,
-    body: {
-      metadata: { name: `${hub}-keys` },
-      stringData: { accessKeyId: `AKIA${alnum(hub).padEnd(16, '0')}`, secretAccessKey: 's' },
-    },
+    body: keysSecret(`${hub}-keys`, `AKIA${alnum(hub).padEnd(16, '0')}`, 's'),
   });
-  await h.objects.create({
-    kind: 'CloudCredential',
-    metadata: { name: hub },
-    spec: { aws: { source: { secretRef: { name: `${hub}-keys` } } } },
-  });
-  await h.objects.create({
-    kind: 'CloudCredential',
-    metadata: { name: `acct-${account}` },
-    spec: {
-      aws: {
-        defaultRegion: REGION,
-        source: {
-          assumeRole: {
-            roleArn: `arn:aws:iam::${account}:role/pcm-ops`,
-            sourceCredentialRef: { name: hub },
-          },
-        },
-      },
-    },
-  });
+  await h.objects.create(secretCredential(hub, `${hub}-keys`));
+  await h.objects.create(assumedCredential(`acct-${account}`, account, REGION, hub));
   await h.objects.waitForCondition('cloudcredentials', `acct-${account}`, {
     type: 'Ready',
     status: 'True',
@@ -101,10 +81,7 @@ async function breakHub(hub: string): Promise<void> {
   await h.core.replaceNamespacedSecret({
     name: `${hub}-keys`,
     namespace: h.namespace,
-    body: {
-      metadata: { name: `${hub}-keys` },
-      stringData: { accessKeyId: broken, secretAccessKey: 's' },
-    },
+    body: keysSecret(`${hub}-keys`, broken, 's'),
   });
 }
 

@@ -7,6 +7,7 @@ import { startControlPlane, type ControlPlane } from '../infra/control-plane.js'
 import { EmulatorControl } from '../infra/emulator.js';
 import { crdFiles } from '../infra/global-setup.js';
 import { assumeAccount, seedFleet } from '../support/aws.js';
+import { assumedCredential, keysSecret, secretCredential } from '../support/credentials.js';
 import { Objects } from '../support/objects.js';
 import {
   operatorKubeconfig,
@@ -56,31 +57,10 @@ beforeAll(async () => {
   });
   await core.createNamespacedSecret({
     namespace,
-    body: {
-      metadata: { name: 'hub-keys' },
-      stringData: { accessKeyId: 'AKIAOUTAGEMIDRUN0001', secretAccessKey: 'outage-mid-run' },
-    },
+    body: keysSecret('hub-keys', 'AKIAOUTAGEMIDRUN0001', 'outage-mid-run'),
   });
-  await objects.create({
-    kind: 'CloudCredential',
-    metadata: { name: 'hub' },
-    spec: { aws: { source: { secretRef: { name: 'hub-keys' } } } },
-  });
-  await objects.create({
-    kind: 'CloudCredential',
-    metadata: { name: 'target' },
-    spec: {
-      aws: {
-        defaultRegion: REGION,
-        source: {
-          assumeRole: {
-            roleArn: `arn:aws:iam::${ACCOUNT}:role/pcm-ops`,
-            sourceCredentialRef: { name: 'hub' },
-          },
-        },
-      },
-    },
-  });
+  await objects.create(secretCredential('hub', 'hub-keys'));
+  await objects.create(assumedCredential('target', ACCOUNT, REGION));
   await objects.waitForCondition(
     'cloudcredentials',
     'target',

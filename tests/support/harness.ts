@@ -3,6 +3,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { EmulatorControl } from '../infra/emulator.js';
 import { assumeAccount, seedFleet, type Fleet, type FleetSpec } from './aws.js';
+import { assumedCredential, keysSecret, secretCredential } from './credentials.js';
 import { adminKubeConfig, testNamespace } from './kube.js';
 import { Objects } from './objects.js';
 import { operatorKubeconfig, startOperator, type RunningOperator } from './operator.js';
@@ -43,34 +44,15 @@ export function useOperator(prefix: string, env: Record<string, string> = {}): H
     });
     await harness.core.createNamespacedSecret({
       namespace: harness.namespace,
-      body: {
-        metadata: { name: 'hub-keys' },
-        stringData: { accessKeyId: 'AKIAHUBKEYS000000001', secretAccessKey: 'hub-test-secret' },
-      },
+      body: keysSecret('hub-keys', 'AKIAHUBKEYS000000001', 'hub-test-secret'),
     });
-    await harness.objects.create({
-      kind: 'CloudCredential',
-      metadata: { name: 'hub' },
-      spec: { aws: { source: { secretRef: { name: 'hub-keys' } } } },
-    });
+    await harness.objects.create(secretCredential('hub', 'hub-keys'));
     harness.fleet = async (spec) => {
       const fleet = await seedFleet(harness.endpoint, spec);
       for (const account of spec.accounts) {
-        await harness.objects.create({
-          kind: 'CloudCredential',
-          metadata: { name: `acct-${account}` },
-          spec: {
-            aws: {
-              defaultRegion: spec.regions[0],
-              source: {
-                assumeRole: {
-                  roleArn: `arn:aws:iam::${account}:role/pcm-ops`,
-                  sourceCredentialRef: { name: 'hub' },
-                },
-              },
-            },
-          },
-        });
+        await harness.objects.create(
+          assumedCredential(`acct-${account}`, account, spec.regions[0]!),
+        );
         await harness.objects.waitForCondition('cloudcredentials', `acct-${account}`, {
           type: 'Ready',
           status: 'True',

@@ -38,6 +38,11 @@ export interface ExecutionStore {
   read(namespace: string, name: string): Promise<ExecutionSnapshot | undefined>;
   writeStatus(se: ScriptExecution, status: object): Promise<ScriptExecution>;
   writeMetadata(se: ScriptExecution, metadata: object): Promise<ScriptExecution>;
+  /**
+   * Reads the execution from the API server: true while it is still at this copy's
+   * resourceVersion. When it is not, the next read is a live one.
+   */
+  isCurrent(se: ScriptExecution): Promise<boolean>;
   /** Deletes this very execution (by uid), if it still exists. */
   deleteExecution(se: ScriptExecution): Promise<void>;
   /** Creates a batch, or returns the stored one of that name when it exists already. */

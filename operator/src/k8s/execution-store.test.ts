@@ -153,6 +153,23 @@ describe('KubeExecutionStore', () => {
     expect(calls).toEqual([]);
   });
 
+  it('tells a cached copy that another process has written since from the stored one, and reads live afterwards', async () => {
+    const { store, server, se, calls } = setup();
+    expect(await store.isCurrent(se)).toBe(true);
+    // another leader started the run; this process's cache has not seen it yet
+    server.patch(
+      'scriptexecutions',
+      { namespace: NS, name: 'run' },
+      { status: { phase: 'Running' } },
+      true,
+    );
+    expect((await store.read(NS, 'run'))?.execution.status).toBeUndefined();
+    expect(await store.isCurrent(se)).toBe(false);
+    calls.length = 0;
+    expect((await store.read(NS, 'run'))?.execution.status).toMatchObject({ phase: 'Running' });
+    expect(calls).toEqual(['get scriptexecutions', 'list executionbatches']);
+  });
+
   it('creates a batch once, and answers a second create with the stored one', async () => {
     const { store, se } = setup();
     const body = {

@@ -124,6 +124,14 @@ export class KubeExecutionStore implements ExecutionStore {
     );
   }
 
+  async isCurrent(se: ScriptExecution): Promise<boolean> {
+    const { namespace, name, uid, resourceVersion } = se.metadata;
+    const live = await this.executions.api.get(namespace!, name!);
+    if (live?.metadata.resourceVersion === resourceVersion) return true;
+    this.freshness.conflicted(keyOf(namespace, name), uid ?? WHOLE_EXECUTION);
+    return false;
+  }
+
   async deleteExecution(se: ScriptExecution): Promise<void> {
     this.guard();
     const { namespace, name, uid } = se.metadata;

@@ -433,9 +433,35 @@ async function splitBrain(
   check(world, { cancelled: false, deleted: false, permanent: false });
 }
 
+/**
+ * Histories that once failed, replayed first on every run. A standby that synced its caches early
+ * and never caught up takes over a run its predecessor had just started; its cached copy still
+ * shows the second location resolving, and it must not replace that location's unsent batches.
+ */
+const KNOWN: [Scenario][] = [
+  [
+    {
+      targets: [
+        { credential: 'c3', region: 'us-east-1' },
+        { credential: 'c3', region: 'eu-west-1' },
+      ],
+      sizes: [0, 0, 0, 0, 81, 41],
+      maxConcurrency: 50,
+      maxErrors: undefined,
+      failEvery: 0,
+      suspend: false,
+      actions: [{ t: 'reconcile', p: 0 }, { t: 'start' }, { t: 'grant', i: 2, fault: 'lost' }],
+      drainSeed: 423174463,
+    },
+  ],
+];
+
 describe('the execution engine under random failures (model-based)', () => {
   it(`keeps every batch at most once, ends every batch, and reports what ran, over ${RUNS} random histories`, async () => {
-    await fc.assert(fc.asyncProperty(scenarioArb, runScenario), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(scenarioArb, runScenario), {
+      numRuns: RUNS,
+      examples: KNOWN,
+    });
   }, 900_000);
 
   it(`sends nothing twice when a paused leader wakes up after another took over, over ${SPLIT_RUNS} histories`, async () => {

@@ -1,5 +1,5 @@
 import type { ExecutionBatch, ScriptExecution, ScriptExecutionStatus } from '@pcm-ops/crds';
-import type { ExecutionSnapshot } from '../../domain/store.js';
+import { ConflictError, type ExecutionSnapshot } from '../../domain/store.js';
 import type { ExecutionDeps } from './deps.js';
 
 export type Row = NonNullable<ScriptExecutionStatus['accounts']>[number];
@@ -18,6 +18,8 @@ export class Run {
   private readonly earlyPages = new Map<string, Promise<unknown>>();
   /** Status fields computed but not written yet: they go with the next status write. */
   private deferred: Record<string, unknown> | undefined;
+  /** Settles once `se` is known to be the stored execution (see confirmed). */
+  private current: Promise<void> | undefined;
 
   constructor(
     snapshot: ExecutionSnapshot,
@@ -89,6 +91,7 @@ export class Run {
       const fields = this.deferred ? { ...this.deferred, ...computed } : computed;
       if (fields) {
         this.se = await this.deps.store.writeStatus(this.se, fields);
+        this.current = Promise.resolve();
         this.deferred = undefined;
       }
       return this.se;
@@ -100,6 +103,24 @@ export class Run {
   async writeMetadata(metadata: object): Promise<void> {
     await this.writing;
     this.se = await this.deps.store.writeMetadata(this.se, metadata);
+    this.current = Promise.resolve();
+  }
+
+  /**
+   * Before batches are created or deleted on the strength of the execution's state: that state
+   * must be the stored one, not a cached copy that lags another process's writes (a new leader's
+   * cache can show a run still resolving that its predecessor already started). A copy this step
+   * wrote itself is current; any other is checked once with a live read. Writes to the execution
+   * itself need no such check: they are conditional on its resourceVersion.
+   */
+  confirmed(): Promise<void> {
+    this.current ??= this.deps.store.isCurrent(this.se).then((current) => {
+      if (!current) {
+        this.current = undefined;
+        throw new ConflictError(`ScriptExecution ${this.namespace}/${this.se.metadata.name}`);
+      }
+    });
+    return this.current;
   }
 
   /** Writes a batch's status, conditional on the copy given; returns (and keeps) what is stored. */

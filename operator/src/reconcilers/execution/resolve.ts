@@ -276,6 +276,7 @@ async function planPage(run: Run, location: number, page: Page): Promise<void> {
   const ids = page.instances.map((i) => i.instanceId);
   const chunks = planLocation(ids, plannedBefore(run, location, first));
   const wanted = chunks.map((chunk, n) => batchObject(run, location, first + n, chunk));
+  await run.confirmed();
   await store(run, location, first, wanted);
   const planned = chunks.reduce((n, c) => n + c.length, 0);
   const record = (current: ScriptExecution): object => {
@@ -299,6 +300,7 @@ function lostItsPlace(row: Row): boolean {
 /** Plans a location again from its first page: what an earlier attempt planned goes. */
 async function startOver(run: Run, location: number): Promise<void> {
   const planned = run.inLocation(location);
+  await run.confirmed();
   await run.deps.store.deleteBatches(planned);
   planned.forEach((b) => run.batches.delete(b.metadata.name!));
   await run.updateStatus((se) => {
