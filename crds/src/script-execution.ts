@@ -176,7 +176,7 @@ export const ScriptExecutionSpec = withRules(
         .boolean()
         .default(false)
         .describe(
-          'Resolve and show the targets but send nothing until set to false (review gate).',
+          'Resolve and show the targets but send nothing until set to false (review gate). Set after the start, it pauses the run: commands in flight go on, no new batch starts until it is false again.',
         ),
       cancel: z
         .boolean()
