@@ -3,6 +3,7 @@ import { duration, fixed, msValue, percent, table } from './format.js';
 import { AWS_BEFORE_SEND, REQUESTS_BEFORE_SEND } from './critical-path.js';
 import type { PhaseLatency } from './busy-phases.js';
 import type { LatencyResult, LatencyRun } from './scenarios/latency.js';
+import type { PairedLightResult, Side } from './scenarios/paired-light.js';
 import { median, percentile } from './stats.js';
 
 export const LATENCY_P50_BAR_MS = 100;
@@ -115,9 +116,9 @@ function findings(result: LatencyResult, context: LatencyContext): string {
       'rest of the median splits was not measured. The samples are paced below the operator’s ' +
       'own SendCommand limit (5 per second per account and region, burst 10): paced faster, they ' +
       'measure the wait for a token instead (with a 50 ms gap the sends came 200 ms apart and ' +
-      'the median read 139 ms). `tests/bench/compare-light.ts` runs two ' +
-      'versions of the operator in alternating blocks on one control plane, to compare them ' +
-      'under the same load.',
+      'the median read 139 ms). How this version compares with an earlier one under the same ' +
+      'load is the next section’s paired run (`tests/bench/compare-light.ts` runs it on its ' +
+      'own, against any revision).',
   ];
   if (busy.p99 > LATENCY_P99_BAR_MS || busy.p50 > LATENCY_P50_BAR_MS)
     lines.push(busyFinding(result, context));
@@ -234,5 +235,89 @@ export function latencySection(result: LatencyResult, context: LatencyContext): 
     `Bars: p50 ≤ ${LATENCY_P50_BAR_MS} ms and p99 ≤ ${LATENCY_P99_BAR_MS} ms.`,
     '',
     findings(result, context),
+  ].join('\n');
+}
+
+/** Within this ratio of the earlier version's light median, measured beside it. */
+export const PAIRED_RATIO_BAR = 1.1;
+
+export interface PairedFigures {
+  baseline: Percentiles & { samples: number };
+  current: Percentiles & { samples: number };
+  /** current p50 ÷ baseline p50, over all the samples of each side */
+  ratio: number;
+  /** the same ratio for each pair of neighbouring blocks, in run order */
+  pairRatios: number[];
+}
+
+function percentilesOf(values: number[]): Percentiles & { samples: number } {
+  return {
+    samples: values.length,
+    p50: percentile(values, 50),
+    p90: percentile(values, 90),
+    p99: percentile(values, 99),
+  };
+}
+
+export function pairedFigures(result: PairedLightResult): PairedFigures | undefined {
+  const side = (s: Side): number[] =>
+    result.blocks.filter((b) => b.side === s).flatMap((b) => b.ms);
+  if (side('baseline').length === 0 || side('current').length === 0) return undefined;
+  const baseline = percentilesOf(side('baseline'));
+  const current = percentilesOf(side('current'));
+  const pairRatios: number[] = [];
+  for (let i = 0; i + 1 < result.blocks.length; i += 2) {
+    const pair = result.blocks.slice(i, i + 2);
+    const of = (s: Side): number => median(pair.find((b) => b.side === s)?.ms ?? []);
+    pairRatios.push(of('current') / of('baseline'));
+  }
+  return { baseline, current, ratio: current.p50 / baseline.p50, pairRatios };
+}
+
+function sideLine(label: string, p: Percentiles & { samples: number }): string {
+  return `${label}: ${p.samples} samples: p50 ${msValue(p.p50)}, p90 ${msValue(p.p90)}, p99 ${msValue(p.p99)}`;
+}
+
+/** Lines for a terminal (compare-light.ts). */
+export function pairedSummary(result: PairedLightResult): string[] {
+  const figures = pairedFigures(result);
+  if (!figures) return [`nothing measured${result.skipped ? `: ${result.skipped}` : ''}`];
+  return [
+    sideLine(result.revision, figures.baseline),
+    sideLine('working tree', figures.current),
+    `p50 working tree ÷ ${result.revision}: ${fixed(figures.ratio)} (pairs of blocks: ${figures.pairRatios.map((r) => fixed(r)).join(', ')})`,
+  ];
+}
+
+export function pairedSection(result: PairedLightResult, gapMs: number): string {
+  const heading = '## Light latency beside the engine before conditional writes';
+  const figures = pairedFigures(result);
+  if (!figures) return [heading, '', `Not measured: ${result.skipped ?? 'no samples'}.`].join('\n');
+  const row = (label: string, p: Percentiles & { samples: number }): string[] => [
+    label,
+    String(p.samples),
+    msValue(p.p50),
+    msValue(p.p90),
+    msValue(p.p99),
+  ];
+  return [
+    heading,
+    '',
+    `The operator of \`${result.revision}\` (before every write became conditional and the ` +
+      'engine per-location; its light median was published as 60 ms on 2026-11-25) and this ' +
+      'version, both compiled and under the same heap limit, take turns in blocks of ' +
+      `${result.samplesPerBlock} samples in the order A B B A ... (${result.blocks.length} blocks), ` +
+      'each block a fresh namespace with its own operator process, against the one control plane ' +
+      `and emulator; each sample is taken as above (${gapMs} ms between samples). The load other ` +
+      'work puts on this shared machine changes from hour to hour; taken in turns, it falls on ' +
+      'both alike, so their ratio says what the change did where an absolute median cannot.',
+    '',
+    table(
+      ['operator', 'samples', 'p50', 'p90', 'p99'],
+      [row(`\`${result.revision}\``, figures.baseline), row('this version', figures.current)],
+    ),
+    '',
+    `p50 this version ÷ \`${result.revision}\`: **${fixed(figures.ratio)}** (bar ≤ ${fixed(PAIRED_RATIO_BAR)}); ` +
+      `each pair of neighbouring blocks: ${figures.pairRatios.map((r) => fixed(r)).join(', ')}.`,
   ].join('\n');
 }

@@ -82,6 +82,16 @@ function results(): BenchResults {
       lifecycle: { pendingSeconds: 0.1, runningSeconds: 0.2 },
       awsCalls: [{ operation: 'DescribeInstances', medianMs: 10 }],
     },
+    pairedLight: {
+      revision: 'abc1234',
+      samplesPerBlock: 3,
+      blocks: [
+        { side: 'baseline', ms: [60, 62, 64] },
+        { side: 'current', ms: [63, 66, 69] },
+        { side: 'current', ms: [70, 72, 74] },
+        { side: 'baseline', ms: [58, 60, 62] },
+      ],
+    },
     economy: {
       cases: economyCases().map((c) => ({
         ...c,
@@ -188,6 +198,28 @@ describe('renderReport', () => {
     expect(report).toContain('compiled, --max-old-space-size=128: 200 MiB (met)');
     // judged on the operator as its image runs it (the first run), not on tsx or no heap limit
     expect(report).toMatch(/compiled, no heap limit: 310 MiB \(\*\*missed\*\*\); .* \| met \|/);
+  });
+
+  it('judges the light median against the earlier engine taken in turns, not a figure from another day', () => {
+    // pooled p50s: 69.5 ms (this version) and 61 ms: ratio 1.14; the pairs: 66/62, 72/60
+    expect(report).toContain(
+      '| apply → first SendCommand light p50 within 10% of the engine before conditional writes (`abc1234`, 60 ms when published), the two taken in turns | 70 ms vs 61 ms: ratio 1.14 (this run’s light samples: 200 ms) | **missed** |',
+    );
+    expect(report).toContain('each pair of neighbouring blocks: 1.06, 1.20.');
+    const close = results();
+    close.pairedLight.blocks[2]!.ms = [63, 66, 69];
+    expect(renderReport(close, options)).toMatch(
+      /ratio 1\.\d\d \(this run’s light samples: 200 ms\) \| met \|/,
+    );
+    const shallow = results();
+    shallow.pairedLight = {
+      ...shallow.pairedLight,
+      blocks: [],
+      skipped: 'revision abc1234 is not in this clone’s history',
+    };
+    expect(renderReport(shallow, options)).toContain(
+      'not measured: revision abc1234 is not in this clone’s history | **missed** |',
+    );
   });
 
   it('calls RSS flat only when the operator at rest grew by at most a tenth', () => {

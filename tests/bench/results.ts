@@ -6,6 +6,7 @@ import type { ConsoleResult } from './scenarios/console.js';
 import type { EconomyResult } from './scenarios/economy.js';
 import type { FloorRun } from './scenarios/floor.js';
 import type { LatencyResult } from './scenarios/latency.js';
+import type { PairedLightResult } from './scenarios/paired-light.js';
 import type { ScaleRun } from './scenarios/scale.js';
 import type { SoakResult } from './scenarios/soak.js';
 
@@ -23,6 +24,8 @@ export interface BenchResults {
   /** the machine's 1-minute load average, sampled every 10 s through the run */
   loadAverage: number[];
   latency: LatencyResult;
+  /** the light latency of this version and the baseline's, taken in turns */
+  pairedLight: PairedLightResult;
   economy: EconomyResult;
   floor: FloorResult[];
   scale: ScaleRun[];

@@ -32,6 +32,7 @@ import { runConsole } from './scenarios/console.js';
 import { ECONOMY_LIFECYCLE, fleetOf, runEconomy } from './scenarios/economy.js';
 import { runFloor } from './scenarios/floor.js';
 import { GAP_MS, runLatency } from './scenarios/latency.js';
+import { BASELINE_REVISION, runPairedLight } from './scenarios/paired-light.js';
 import { runScale, seedScaleFleet, type RuntimeVariant } from './scenarios/scale.js';
 import { runSoak } from './scenarios/soak.js';
 import { useOperatorRuntime } from './stage.js';
@@ -46,6 +47,8 @@ export const HEAP_LIMIT = '--max-old-space-size=128';
 
 interface Settings {
   latencySamples: number;
+  /** pairs of blocks (baseline, this version) of the paired light latency, and samples per block */
+  paired: { pairs: number; samplesPerBlock: number };
   repetitions: number;
   concurrent: number;
   soak: number;
@@ -60,6 +63,7 @@ function settings(argv: string[]): Settings {
   const out = argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
   return {
     latencySamples: quick ? 30 : 200,
+    paired: quick ? { pairs: 1, samplesPerBlock: 15 } : { pairs: 4, samplesPerBlock: 25 },
     repetitions: quick ? 1 : 3,
     concurrent: quick ? 200 : 1000,
     soak: quick ? 1000 : 10_000,
@@ -111,6 +115,12 @@ async function measure(
   const compiled = await compiledRuntime();
   progress(`latency: ${run.latencySamples} executions with a light operator, then with a busy one`);
   const latency = await runLatency(env, run.latencySamples);
+  progress(`paired light latency: this version and ${BASELINE_REVISION} in turns`);
+  const pairedLight = await runPairedLight(env, {
+    current: compiled,
+    heapLimit: HEAP_LIMIT,
+    ...run.paired,
+  });
   progress('economy: seeding the fleets');
   const economy = await runEconomy(env, run.repetitions);
   const shapes = [1, 10].map((pairs) => ({ pairs, groups: fleetOf(economy, 5000, pairs) }));
@@ -123,7 +133,7 @@ async function measure(
     requests: run.consoleRequests,
     changes: run.consoleChanges,
   });
-  return { machine, latency, economy, floor, ...scaled, soak, console };
+  return { machine, latency, pairedLight, economy, floor, ...scaled, soak, console };
 }
 
 async function writeReport(results: BenchResults, run: Settings): Promise<void> {

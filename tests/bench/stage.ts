@@ -8,7 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { assumeAccount } from '../support/aws.js';
 import { assumedCredential, keysSecret, secretCredential } from '../support/credentials.js';
 import type { ManagedProcess } from '../infra/processes.js';
-import { operatorKubeconfig, startOperator, type OperatorOptions } from '../support/operator.js';
+import {
+  operatorKubeconfig,
+  startOperator,
+  type OperatorOptions,
+  type OtherRbac,
+} from '../support/operator.js';
 import { onCleanup, type BenchEnv } from './env.js';
 import { BenchObjects, countOwnRequest, type PcmObject } from './kube.js';
 
@@ -53,6 +58,8 @@ export interface StageOptions {
   defaultRegion: string;
   operatorEnv?: Record<string, string>;
   launch?: OperatorLauncher;
+  /** the RBAC of another version of the operator, for running that version */
+  rbac?: OtherRbac;
 }
 
 export interface Stage {
@@ -104,7 +111,11 @@ async function startStageOperator(
   namespace: string,
   options: StageOptions,
 ): Promise<BenchOperator> {
-  const kubeconfigPath = await operatorKubeconfig(env.plane.kubeconfigPath, namespace);
+  const kubeconfigPath = await operatorKubeconfig(
+    env.plane.kubeconfigPath,
+    namespace,
+    options.rbac,
+  );
   // the kubeconfig holds a ServiceAccount token: it goes once the operator has read it
   const removeKubeconfig = (): Promise<void> =>
     rm(path.dirname(kubeconfigPath), { recursive: true, force: true });

@@ -39,20 +39,30 @@ async function createOrKeep(create: () => Promise<unknown>): Promise<void> {
   });
 }
 
+/** Another version's RBAC file, its ClusterRole installed under its own name. */
+export interface OtherRbac {
+  file: string;
+  /** appended to the ClusterRole's name, so it does not meet this version's */
+  suffix: string;
+}
+
 /**
- * Installs charts/pcm-ops/files/operator-rbac.yaml for a ServiceAccount in `namespace` and returns the path of
- * a kubeconfig that authenticates as that ServiceAccount with a fresh token.
+ * Installs charts/pcm-ops/files/operator-rbac.yaml (or another version's) for a ServiceAccount in
+ * `namespace` and returns the path of a kubeconfig that authenticates as that ServiceAccount with a
+ * fresh token.
  */
 export async function operatorKubeconfig(
   adminKubeconfigPath: string,
   namespace: string,
+  other?: OtherRbac,
 ): Promise<string> {
   const admin = loadAdmin(adminKubeconfigPath);
   const core = admin.makeApiClient(CoreV1Api);
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  const [clusterRole, leaderRole] = parseAllDocuments(await readFile(RBAC_FILE, 'utf8')).map((d) =>
-    d.toJS(),
-  );
+  const [clusterRole, leaderRole] = parseAllDocuments(
+    await readFile(other?.file ?? RBAC_FILE, 'utf8'),
+  ).map((d) => d.toJS());
+  if (other) clusterRole.metadata.name = `${clusterRole.metadata.name}-${other.suffix}`;
   const subject: RbacV1Subject = { kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace };
   await createOrKeep(() =>
     core.createNamespacedServiceAccount({

@@ -38,14 +38,29 @@ class LaggingCache implements CachedObjects<FakeObject> {
   }
 }
 
-function api(server: FakeApiServer, plural: string, calls: string[]): ObjectApi<FakeObject> {
+/** Runs after the API server has acted on a request and before its answer reaches the store. */
+interface Hooks {
+  beforeAnswer: () => void;
+}
+
+function api(
+  server: FakeApiServer,
+  plural: string,
+  calls: string[],
+  hooks: Hooks = { beforeAnswer: () => undefined },
+): ObjectApi<FakeObject> {
   const ref = (namespace: string, name: string): { namespace: string; name: string } => ({
     namespace,
     name,
   });
   const log = <T>(what: string, run: () => T): Promise<T> => {
     calls.push(`${what} ${plural}`);
-    return Promise.resolve().then(run);
+    return Promise.resolve()
+      .then(run)
+      .then((answer) => {
+        hooks.beforeAnswer();
+        return answer;
+      });
   };
   return {
     get: (ns, name) => log('get', () => server.get(plural, ns, name)),
@@ -62,14 +77,15 @@ function api(server: FakeApiServer, plural: string, calls: string[]): ObjectApi<
 function setup() {
   const server = new FakeApiServer();
   const calls: string[] = [];
+  const hooks: Hooks = { beforeAnswer: () => undefined };
   const observers: ((object: FakeObject, deleted: boolean) => void)[] = [];
   const observe = (object: FakeObject, deleted: boolean): void =>
     observers.forEach((o) => o(object, deleted));
   const executions = new LaggingCache(server, 'scriptexecutions', observe);
   const batches = new LaggingCache(server, 'executionbatches', observe);
   const store = new KubeExecutionStore(
-    { cache: executions as never, api: api(server, 'scriptexecutions', calls) as never },
-    { cache: batches as never, api: api(server, 'executionbatches', calls) as never },
+    { cache: executions as never, api: api(server, 'scriptexecutions', calls, hooks) as never },
+    { cache: batches as never, api: api(server, 'executionbatches', calls, hooks) as never },
   );
   observers.push((object, deleted) => store.observed(object, deleted));
   const se = server.create('scriptexecutions', NS, {
@@ -90,7 +106,7 @@ function setup() {
   };
   deliver();
   calls.length = 0;
-  return { server, store, calls, se, batch, deliver };
+  return { server, store, calls, se, batch, deliver, hooks };
 }
 
 describe('KubeExecutionStore', () => {
@@ -118,6 +134,45 @@ describe('KubeExecutionStore', () => {
     expect((await store.read(NS, 'run'))?.batches[0]?.status).toMatchObject({ phase: 'Sending' });
     expect(calls).toEqual([]);
     expect(store.freshness.size).toBe(0);
+  });
+
+  it('awaits no echo that came before the answer: the next read is from the caches', async () => {
+    const { store, se, batch, calls, deliver, hooks } = setup();
+    // the watch is often quicker than the response: the informer has the new version first
+    hooks.beforeAnswer = deliver;
+    const created = await store.createBatch({
+      ...batch,
+      metadata: { ...batch.metadata, name: 'run-1', uid: undefined, resourceVersion: undefined },
+    });
+    const sending = await store.writeBatchStatus(created, { phase: 'Sending' });
+    await store.writeStatus(se, { phase: 'Running' });
+    await store.deleteBatches([sending]);
+    calls.length = 0;
+    const read = await store.read(NS, 'run');
+    expect(read?.execution.status).toMatchObject({ phase: 'Running' });
+    expect(read?.batches.map((b) => b.metadata.name)).toEqual(['run-0']);
+    expect(calls).toEqual([]);
+    expect(store.freshness.size).toBe(0);
+  });
+
+  it('awaits no echo of a write that changed nothing (the API server sends none)', async () => {
+    const { store, batch, calls, deliver } = setup();
+    const sending = await store.writeBatchStatus(batch, { phase: 'Sending' });
+    deliver();
+    const again = await store.writeBatchStatus(sending, { phase: 'Sending' });
+    expect(again.metadata.resourceVersion).toBe(sending.metadata.resourceVersion);
+    deliver();
+    calls.length = 0;
+    expect((await store.read(NS, 'run'))?.batches[0]?.status).toMatchObject({ phase: 'Sending' });
+    expect(calls).toEqual([]);
+  });
+
+  it('still reads live while the echo of its own write has not come', async () => {
+    const { store, se, calls } = setup();
+    await store.writeStatus(se, { phase: 'Running' });
+    calls.length = 0;
+    expect((await store.read(NS, 'run'))?.execution.status).toMatchObject({ phase: 'Running' });
+    expect(calls).toEqual(['get scriptexecutions', 'list executionbatches']);
   });
 
   it('refuses a write computed from a copy someone has changed since, and reads live afterwards', async () => {

@@ -37,6 +37,22 @@ function keyOf(namespace: string | undefined, name: string | undefined): string 
   return `${namespace ?? ''}/${name ?? ''}`;
 }
 
+/**
+ * The cache shows this very version of the object already: its watch event came in before the
+ * write's answer (the informer updates its cache before it calls the handlers), or the write
+ * changed nothing. There is no echo left to await.
+ */
+function cacheShows<T extends Versioned>(
+  cache: CachedObjects<T>,
+  stored: Versioned & { metadata: { name?: string; namespace?: string } },
+): boolean {
+  const cached = cache.get(stored.metadata.name ?? '', stored.metadata.namespace);
+  return (
+    cached?.metadata.uid === stored.metadata.uid &&
+    cached?.metadata.resourceVersion === stored.metadata.resourceVersion
+  );
+}
+
 function versions(objects: readonly Versioned[]): Map<string, string> {
   return new Map(objects.map((o) => [o.metadata.uid ?? '', o.metadata.resourceVersion ?? '']));
 }
@@ -112,14 +128,14 @@ export class KubeExecutionStore implements ExecutionStore {
 
   async writeStatus(se: ScriptExecution, status: object): Promise<ScriptExecution> {
     const { namespace, name, resourceVersion } = se.metadata;
-    return this.written(keyOf(namespace, name), se, () =>
+    return this.written(keyOf(namespace, name), se, this.executions.cache, () =>
       this.executions.api.patchStatus(namespace!, name!, { metadata: { resourceVersion }, status }),
     );
   }
 
   async writeMetadata(se: ScriptExecution, metadata: object): Promise<ScriptExecution> {
     const { namespace, name, resourceVersion } = se.metadata;
-    return this.written(keyOf(namespace, name), se, () =>
+    return this.written(keyOf(namespace, name), se, this.executions.cache, () =>
       this.executions.api.patch(namespace!, name!, { metadata: { ...metadata, resourceVersion } }),
     );
   }
@@ -149,7 +165,8 @@ export class KubeExecutionStore implements ExecutionStore {
     const key = keyOf(namespace, batch.spec.executionName);
     try {
       const created = await this.batches.api.create(namespace!, batch);
-      this.freshness.wrote(key, created.metadata.uid!, created.metadata.resourceVersion!);
+      if (!cacheShows(this.batches.cache, created))
+        this.freshness.wrote(key, created.metadata.uid!, created.metadata.resourceVersion!);
       return created;
     } catch (error) {
       // a create that failed or went unanswered may have landed all the same
@@ -163,7 +180,7 @@ export class KubeExecutionStore implements ExecutionStore {
 
   async writeBatchStatus(batch: ExecutionBatch, status: object): Promise<ExecutionBatch> {
     const { namespace, name, resourceVersion } = batch.metadata;
-    return this.written(keyOf(namespace, batch.spec.executionName), batch, () =>
+    return this.written(keyOf(namespace, batch.spec.executionName), batch, this.batches.cache, () =>
       this.batches.api.patchStatus(namespace!, name!, { metadata: { resourceVersion }, status }),
     );
   }
@@ -175,7 +192,8 @@ export class KubeExecutionStore implements ExecutionStore {
       this.guard();
       try {
         await this.batches.api.delete(namespace!, name!, { uid, resourceVersion });
-        this.freshness.deleted(key, uid!);
+        if (this.batches.cache.get(name!, namespace)?.metadata.uid === uid)
+          this.freshness.deleted(key, uid!);
       } catch (error) {
         this.freshness.conflicted(key, uid ?? WHOLE_EXECUTION);
         if (isNotFound(error)) continue;
@@ -186,15 +204,17 @@ export class KubeExecutionStore implements ExecutionStore {
   }
 
   /** Runs a conditional write and records what the cache must now catch up with. */
-  private async written<T extends Versioned>(
+  private async written<T extends Versioned & { metadata: { name?: string; namespace?: string } }>(
     key: string,
-    before: T & { kind?: string; metadata: { name?: string } },
+    before: T & { kind?: string },
+    cache: CachedObjects<T>,
     write: () => Promise<T>,
   ): Promise<T> {
     this.guard();
     try {
       const stored = await write();
-      this.freshness.wrote(key, stored.metadata.uid!, stored.metadata.resourceVersion!);
+      if (!cacheShows(cache, stored))
+        this.freshness.wrote(key, stored.metadata.uid!, stored.metadata.resourceVersion!);
       return stored;
     } catch (error) {
       // refused, failed or unanswered: the write may have landed, so the caches cannot be trusted

@@ -152,6 +152,8 @@ export class FakeApiServer {
     const next = structuredClone(current);
     if (status) next.status = mergePatch(current.status, body.status);
     else this.patchMain(next, body);
+    // as the API server does: a patch that changes nothing stores nothing and tells no watch
+    if (JSON.stringify(next) === JSON.stringify(current)) return structuredClone(current);
     next.metadata.resourceVersion = this.nextVersion();
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
       this.remove(plural, key, next);

@@ -28,9 +28,8 @@ import {
   type BusyExecution,
 } from './busy-load.js';
 
-const REGION = 'us-east-1';
+export const REGION = 'us-east-1';
 const LATENCY_ACCOUNT = accountIds('91', 1)[0]!;
-/** Pause between one sample's send and the next create, so samples do not queue behind each other. */
 /**
  * Pause between samples. The operator limits its own SendCommand calls to 5 per second per account
  * and region (burst 10, `AWS_RATE_LIMITS`); samples that follow each other faster than that to one
@@ -72,55 +71,61 @@ export interface LatencyResult {
   awsCalls: AwsCallTime[];
 }
 
-async function sendCount(control: EmulatorControl): Promise<number> {
-  return control.callCount({ service: 'ssm', operation: 'SendCommand', account: LATENCY_ACCOUNT });
+async function sendCount(control: EmulatorControl, account: string): Promise<number> {
+  return control.callCount({ service: 'ssm', operation: 'SendCommand', account });
 }
 
 async function waitSendCount(
   stage: Stage,
   control: EmulatorControl,
+  account: string,
   wanted: number,
 ): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while ((await sendCount(control)) < wanted) {
+  while ((await sendCount(control, account)) < wanted) {
     stage.assertOperatorAlive();
     if (Date.now() > deadline) throw new Error(`no SendCommand within 30 s (${wanted})`);
     await sleep(20);
   }
 }
 
-async function measure(
+export interface SampleOptions {
+  /** names the executions (lat-<mode>-<n>) and the progress lines */
+  mode: string;
+  samples: number;
+  account: string;
+  instanceIds: string[];
+}
+
+/**
+ * Creates one one-instance execution after another in the stage, each when the previous one's
+ * SendCommand has arrived and GAP_MS more have passed; returns each one's create → send time.
+ */
+export async function sampleSends(
   env: BenchEnv,
   stage: Stage,
-  mode: string,
-  count: { samples: number; instanceIds: string[] },
-): Promise<LatencyRun> {
+  options: SampleOptions,
+): Promise<LatencySample[]> {
+  const { mode, account, instanceIds } = options;
   const control = env.emulator.control;
   const createdAt = new Map<string, { at: number; createMs: number }>();
-  const began = Date.now();
-  const requestsBefore = await requestTimes(env.plane);
-  const loadMeter = await meterLoad(stage.operator);
-  const base = await sendCount(control);
-  for (let i = 0; i < count.samples; i += 1) {
+  const base = await sendCount(control, account);
+  for (let i = 0; i < options.samples; i += 1) {
     stage.assertOperatorAlive();
-    const instanceId = count.instanceIds[i % count.instanceIds.length]!;
     const manifest = executionManifest(
       `lat-${mode}-${i}`,
-      [{ account: LATENCY_ACCOUNT, regions: [REGION], instanceIds: [instanceId] }],
+      [{ account, regions: [REGION], instanceIds: [instanceIds[i % instanceIds.length]!] }],
       'echo latency',
     );
     const at = Date.now();
     const created = await stage.objects.create(manifest);
     createdAt.set(String(created.metadata.uid), { at, createMs: Date.now() - at });
-    await waitSendCount(stage, control, base + i + 1);
+    await waitSendCount(stage, control, account, base + i + 1);
     await sleep(GAP_MS);
-    if ((i + 1) % 50 === 0) progress(`latency (${mode}): ${i + 1}/${count.samples}`);
+    if ((i + 1) % 50 === 0) progress(`latency (${mode}): ${i + 1}/${options.samples}`);
   }
-  const seconds = (Date.now() - began) / 1000;
-  const load = await loadMeter.stop();
-  const requests = requestAnatomy(requestsBefore, await requestTimes(env.plane), count.samples);
   const samples: LatencySample[] = [];
-  for (const command of await control.sentCommands({ account: LATENCY_ACCOUNT })) {
+  for (const command of await control.sentCommands({ account })) {
     const created = createdAt.get(executionUidOf(command.comment) ?? '');
     if (created)
       samples.push({
@@ -129,8 +134,24 @@ async function measure(
         createMs: created.createMs,
       });
   }
-  if (samples.length !== count.samples)
-    throw new Error(`latency (${mode}): ${samples.length} sends for ${count.samples} executions`);
+  if (samples.length !== options.samples)
+    throw new Error(`latency (${mode}): ${samples.length} sends for ${options.samples} executions`);
+  return samples;
+}
+
+async function measure(
+  env: BenchEnv,
+  stage: Stage,
+  mode: string,
+  count: { samples: number; instanceIds: string[] },
+): Promise<LatencyRun> {
+  const began = Date.now();
+  const requestsBefore = await requestTimes(env.plane);
+  const loadMeter = await meterLoad(stage.operator);
+  const samples = await sampleSends(env, stage, { mode, account: LATENCY_ACCOUNT, ...count });
+  const seconds = (Date.now() - began) / 1000;
+  const load = await loadMeter.stop();
+  const requests = requestAnatomy(requestsBefore, await requestTimes(env.plane), count.samples);
   return { samples, seconds, requests, load };
 }
 
