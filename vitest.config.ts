@@ -17,6 +17,7 @@ export default defineConfig({
             'console/server/**/*.test.ts',
             'console/app/**/*.test.ts',
             'tests/bench/**/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
         },
       },

@@ -14,6 +14,11 @@ import { runDockerfile } from '../support/dockerfile.js';
 
 const repoRoot = path.join(import.meta.dirname, '..', '..');
 const DOCKERFILES = ['operator/Dockerfile', 'console/Dockerfile'];
+const RUNTIME = (
+  JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    devEngines: { runtime: { version: string } };
+  }
+).devEngines.runtime.version;
 
 interface Finding {
   code: string;
@@ -60,13 +65,26 @@ describe('the Dockerfiles', () => {
       const text = readFileSync(path.join(repoRoot, file), 'utf8');
       expect(text.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
       const last = finalStage(text);
-      expect(last[0]).toMatch(/^FROM gcr\.io\/distroless\/nodejs20-debian12:nonroot/);
+      expect(last[0]).toMatch(/^FROM gcr\.io\/distroless\/nodejs\d+-debian12:nonroot/);
       expect(last).toContain('USER 65532:65532');
       const chartUser = readFileSync(
         path.join(repoRoot, 'charts', 'pcm-ops', 'templates', '_helpers.tpl'),
         'utf8',
       );
       expect(chartUser).toContain('runAsUser: 65532');
+    },
+  );
+
+  it.each(DOCKERFILES)(
+    '%s builds and runs on the Node.js major the tests run on, the one package.json pins',
+    (file) => {
+      const text = readFileSync(path.join(repoRoot, file), 'utf8');
+      const pinned = RUNTIME.split('.')[0];
+      const build = /^FROM node:(\d+)\.\d+-bookworm-slim AS build$/m.exec(text)?.[1];
+      const run = /^FROM gcr\.io\/distroless\/nodejs(\d+)-debian12:nonroot$/m.exec(text)?.[1];
+      expect({ build, run }).toEqual({ build: pinned, run: pinned });
+      // `npm test` runs the suites through scripts/bootstrap.mjs, on that runtime.
+      expect(process.versions.node.split('.')[0]).toBe(pinned);
     },
   );
 

@@ -112,8 +112,9 @@ async function step(build: Build, stage: Stage, instruction: Instruction): Promi
       env: { ...process.env, ...build.runEnv, ...stage.env },
       maxBuffer: 64 << 20,
       timeout: 15 * 60_000,
-    }).catch((error: { stderr?: string }) => {
-      throw new Error(`RUN ${args}\n${error.stderr ?? ''}`);
+    }).catch((error: { stdout?: string; stderr?: string }) => {
+      // tsc reports on stdout, npm on stderr.
+      throw new Error(`RUN ${args}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     });
   } else if (op === 'COPY') {
     const words = args.split(/\s+/);
