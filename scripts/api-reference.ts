@@ -200,6 +200,10 @@ export function apiReference(): string {
     '',
     ...KINDS.map((k) => `- [${k.kind}](#${k.kind.toLowerCase()})`),
     '',
+    'The API server checks every field below at admission: a manifest that breaks a type, a bound or a rule is refused whole, with the field named, and nothing is stored. A field the schema does not know is refused too (`kubectl` validates strictly by default); with `kubectl apply --validate=false` the API server instead drops unknown fields silently and stores the rest, as it does for every CRD, so a misspelt optional field (`sussped: true`) then simply has no effect.',
+    '',
+    'Region fields take the regions of the partitions PCM-Ops reaches (`crds/src/regions.ts`, checked against the AWS SDK’s own list in its tests); a credential’s `defaultRegion` and `regions` must belong to its `partition`.',
+    '',
     ...KINDS.flatMap(kindSection),
   ];
   return `${lines

@@ -3,12 +3,12 @@ import {
   AccountId,
   LocalObjectReference,
   ObjectMeta,
-  PARTITIONS,
   Region,
   conditions,
   objectName,
   timestamp,
 } from './common.js';
+import { PARTITIONS, REGIONS, partitionRegionsCel, regionFitsPartition } from './regions.js';
 import { countSet, exactlyOneCel, withRules } from './rules.js';
 
 export const ROLE_ARN_PATTERN =
@@ -104,16 +104,6 @@ const AmbientSource = z
 
 const SOURCE_KINDS = ['secretRef', 'assumeRole', 'ambient'] as const;
 
-/** STS endpoints and ARNs differ by partition; a region belongs to exactly one. */
-export function regionFitsPartition(
-  region: string,
-  partition: (typeof PARTITIONS)[number],
-): boolean {
-  if (partition === 'aws-cn') return region.startsWith('cn-');
-  if (partition === 'aws-us-gov') return region.startsWith('us-gov-');
-  return !region.startsWith('cn-') && !region.startsWith('us-gov-');
-}
-
 const CredentialSource = withRules(
   z
     .object({
@@ -153,11 +143,16 @@ const AwsCredential = withRules(
     .describe('How to reach an AWS account.'),
   [
     {
-      cel: "self.partition == 'aws-cn' ? self.defaultRegion.startsWith('cn-') : (self.partition == 'aws-us-gov' ? self.defaultRegion.startsWith('us-gov-') : !(self.defaultRegion.startsWith('cn-') || self.defaultRegion.startsWith('us-gov-')))",
-      message:
-        'defaultRegion must be a region of the partition: cn-* for aws-cn, us-gov-* for aws-us-gov, any other for aws',
+      cel: `self.defaultRegion in (${partitionRegionsCel('self.partition')})`,
+      message: `defaultRegion must be a region of the partition (aws-cn: ${REGIONS['aws-cn'].join(', ')}; aws-us-gov: ${REGIONS['aws-us-gov'].join(', ')}; aws: any other)`,
       fieldPath: '.defaultRegion',
       check: (v) => regionFitsPartition(v.defaultRegion, v.partition),
+    },
+    {
+      cel: `!has(self.regions) || self.regions.all(r, r in (${partitionRegionsCel('self.partition')}))`,
+      message: 'regions must all be regions of the credential’s partition',
+      fieldPath: '.regions',
+      check: (v) => (v.regions ?? []).every((r) => regionFitsPartition(r, v.partition)),
     },
     {
       cel: "!has(self.source.assumeRole) || self.source.assumeRole.roleArn.startsWith('arn:' + self.partition + ':')",
@@ -254,17 +249,30 @@ export const CloudCredentialStatus = z
   })
   .describe('What the operator last observed about the credential.');
 
-export const CloudCredentialSchema = z
-  .object({
-    apiVersion: z.literal('pcm-ops.io/v1alpha1').describe('pcm-ops.io/v1alpha1'),
-    kind: z.literal('CloudCredential').describe('CloudCredential'),
-    metadata: ObjectMeta,
-    spec: CloudCredentialSpec,
-    status: CloudCredentialStatus.optional(),
-  })
-  .describe(
-    'How to reach one AWS account: the source of its credentials and what STS says about them.',
-  );
+const SOURCE_REF = 'spec.aws.source.assumeRole.sourceCredentialRef';
+
+export const CloudCredentialSchema = withRules(
+  z
+    .object({
+      apiVersion: z.literal('pcm-ops.io/v1alpha1').describe('pcm-ops.io/v1alpha1'),
+      kind: z.literal('CloudCredential').describe('CloudCredential'),
+      metadata: ObjectMeta,
+      spec: CloudCredentialSpec,
+      status: CloudCredentialStatus.optional(),
+    })
+    .describe(
+      'How to reach one AWS account: the source of its credentials and what STS says about them.',
+    ),
+  [
+    {
+      // Only the root of a CRD's schema may read metadata.name.
+      cel: `!has(self.spec.aws) || !has(self.spec.aws.source.assumeRole) || !has(self.${SOURCE_REF}) || self.${SOURCE_REF}.name != self.metadata.name`,
+      message: `${SOURCE_REF.replace('spec.aws.source.', '')} must name another CloudCredential, not this one`,
+      fieldPath: `.${SOURCE_REF}.name`,
+      check: (c) => c.spec.aws?.source.assumeRole?.sourceCredentialRef?.name !== c.metadata.name,
+    },
+  ],
+);
 
 export type CloudCredential = z.output<typeof CloudCredentialSchema>;
 export type CloudCredentialInput = z.input<typeof CloudCredentialSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ALL_REGIONS, REGION_MESSAGE, isRegion } from './regions.js';
 import { withRules } from './rules.js';
 
 export const GROUP = 'pcm-ops.io';
@@ -11,7 +12,6 @@ export const OBJECT_NAME_PATTERN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$/;
-export const PARTITIONS = ['aws', 'aws-us-gov', 'aws-cn'] as const;
 
 export function objectName(description: string): z.ZodString {
   return z.string().min(1).max(253).regex(OBJECT_NAME_PATTERN).describe(description);
@@ -27,11 +27,17 @@ export const AccountId = z
   .regex(ACCOUNT_ID_PATTERN)
   .describe('A 12-digit AWS account id.');
 
-export const Region = z
+/** A region code as the operator records it (status, batches): its shape only. */
+export const RegionCode = z
   .string()
   .max(32)
   .regex(REGION_PATTERN)
   .describe('An AWS region code, for example eu-west-1.');
+
+/** A region a person names (credentials, targets): one of the regions of a partition. */
+export const Region = RegionCode.refine(isRegion, { message: REGION_MESSAGE })
+  .meta({ enum: [...ALL_REGIONS] })
+  .describe('An AWS region, for example eu-west-1.');
 
 const Time = z.string().describe('An RFC 3339 timestamp.').meta({ format: 'date-time' });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccountId, ObjectMeta, Region, objectName, timestamp } from './common.js';
+import { AccountId, ObjectMeta, RegionCode, objectName, timestamp } from './common.js';
 
 export const BATCH_PHASES = [
   'Planned',
@@ -82,7 +82,7 @@ export const ExecutionBatchSpec = z
     target: z.string().max(63).optional().describe('Name (or index) of the spec.targets entry.'),
     credential: objectName('The CloudCredential that reaches the account.'),
     accountId: AccountId.describe('The account.'),
-    region: Region.describe('The region.'),
+    region: RegionCode.describe('The region.'),
     instanceIds: z
       .array(z.string().max(20))
       .min(1)

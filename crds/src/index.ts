@@ -1,4 +1,5 @@
 export * from './common.js';
+export * from './regions.js';
 export * from './rules.js';
 export * from './cloud-credential.js';
 export * from './script.js';
@@ -8,3 +9,4 @@ export * from './crd.js';
 export * from './kinds.js';
 export * from './yaml.js';
 export * from './issues.js';
+export * from './patterns.js';

@@ -4,6 +4,7 @@ import {
   LocalObjectReference,
   ObjectMeta,
   Region,
+  RegionCode,
   conditions,
   objectName,
   timestamp,
@@ -86,14 +87,20 @@ const Target = withRules(
         .max(5000)
         .optional()
         .describe('Exact instance ids (or mi- managed node ids).'),
-      tags: z
-        .record(TagKey, z.array(z.string().max(256)).min(1).max(25))
-        .meta({
+      tags: withRules(
+        z.record(TagKey, z.array(z.string().max(256)).min(1).max(25)).meta({
           description:
             'Instances carrying every one of these tag keys with one of the listed values.',
           maxProperties: 10,
-        })
-        .optional(),
+        }),
+        [
+          {
+            cel: 'size(self) > 0',
+            message: 'must name at least one tag key: an empty selector would match every instance',
+            check: (tags) => Object.keys(tags).length > 0,
+          },
+        ],
+      ).optional(),
       filters: Filters.optional(),
       onlineOnly: z
         .boolean()
@@ -256,7 +263,7 @@ const AccountRegionRow = z
       .describe('Position of the spec.targets entry this row resolves.'),
     credential: z.string().max(253).describe('The CloudCredential used.'),
     accountId: AccountId.describe('The account.'),
-    region: Region.describe('The region.'),
+    region: RegionCode.describe('The region.'),
     state: z
       .enum(LOCATION_STATES)
       .optional()
@@ -305,7 +312,7 @@ const FailedTarget = z
   .object({
     instanceId: z.string().max(20).describe('The instance.'),
     accountId: AccountId.describe('Its account.'),
-    region: Region.describe('Its region.'),
+    region: RegionCode.describe('Its region.'),
     status: z.string().max(64).describe('The SSM status detail, for example Execution Timed Out.'),
     exitCode: z.number().int().optional().describe('The script’s exit code, when it ran.'),
   })
@@ -394,7 +401,7 @@ export const ScriptExecutionStatus = z
           .object({
             instanceId: z.string().max(20).describe('The instance.'),
             accountId: AccountId.describe('Its account.'),
-            region: Region.describe('Its region.'),
+            region: RegionCode.describe('Its region.'),
             reason: z
               .string()
               .max(32)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ObjectMeta, conditions, countOrPercent } from './common.js';
+import { matchesInFull, patternError } from './patterns.js';
 import { rejectDuplicateNames, withRules } from './rules.js';
 
 export const INTERPRETERS = ['bash', 'sh', 'powershell'] as const;
@@ -56,10 +57,18 @@ const Parameter = withRules(
         .boolean()
         .default(false)
         .describe('An execution must give a value when there is no default.'),
-      default: z.string().max(4096).optional().describe('Value used when an execution gives none.'),
-      pattern: z
-        .string()
-        .max(512)
+      // The API server bounds each CEL rule's estimated cost; matching a default against its
+      // pattern costs about their lengths' product, for each of 50 parameters: hence 1024 and 256.
+      default: z.string().max(1024).optional().describe('Value used when an execution gives none.'),
+      pattern: withRules(z.string().max(256), [
+        {
+          // matches() fails on a pattern RE2 cannot compile, and the API server reports the
+          // failure on this field; the message then is RE2's, not this one.
+          cel: "self == '' || ''.matches(self) || !''.matches(self)",
+          message: 'must be a valid RE2 regular expression',
+          check: (p) => patternError(p) === undefined,
+        },
+      ])
         .optional()
         .describe('RE2 regular expression a string value must match in full.'),
       values: z
@@ -124,6 +133,15 @@ const Parameter = withRules(
         p.values.includes(p.default),
     },
     {
+      cel: "!has(self.default) || !has(self.pattern) || self.default.matches('^(?:' + self.pattern + ')$')",
+      message: 'default must match the parameter’s own pattern',
+      fieldPath: '.default',
+      check: (p) =>
+        p.default === undefined ||
+        p.pattern === undefined ||
+        matchesInFull(p.pattern, p.default) !== false,
+    },
+    {
       cel: '!has(self.default) || !self.sensitive',
       message: 'a sensitive parameter cannot have a default: its value would be stored in clear',
       fieldPath: '.default',
@@ -176,8 +194,8 @@ export const ScriptDefinition = z.object({
     .describe('bash or sh run with AWS-RunShellScript; powershell with AWS-RunPowerShellScript.'),
   body: z
     .string()
-    .min(1, { message: 'must not be empty' })
     .max(SCRIPT_BODY_MAX)
+    .regex(/\S/, { message: 'must not be empty or only whitespace' })
     .describe('The script text. Parameters reach it as environment variables of the same name.'),
   description: z.string().max(4096).optional().describe('What the script does, for reviewers.'),
   platforms: z

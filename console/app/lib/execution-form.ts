@@ -5,6 +5,7 @@ import {
   API_VERSION,
   fieldErrors,
   INTERPRETERS,
+  matchesInFull,
   ScriptExecutionSchema,
   type ExecutionTarget,
   type Interpreter,
@@ -116,13 +117,10 @@ type Check = (declaration: Declaration, value: string) => string | undefined;
 
 function patternProblem(pattern: string | undefined, value: string): string | undefined {
   if (pattern === undefined) return undefined;
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'u').test(value)
-      ? undefined
-      : `must match the pattern ${pattern}`;
-  } catch {
+  const matched = matchesInFull(pattern, value);
+  if (matched === undefined)
     return `the script's pattern ${pattern} is not a valid regular expression`;
-  }
+  return matched ? undefined : `must match the pattern ${pattern}`;
 }
 
 const CHECKS: Record<string, Check> = {

@@ -366,14 +366,18 @@ describe('resolveParameters', () => {
     ['(?:prod|stage)-[a-z]+', 'prod-web', true],
     ['\\d+\\.\\d+', '1.25', true],
     ['\\w+', 'é', false],
+    // RE2 syntax, as the API server's CEL reads it at admission, not JavaScript's.
+    ['(?i)web', 'WEB', true],
+    ['(?P<env>prod|stage)', 'stage', true],
+    ['web\\z', 'web', true],
   ])('matches pattern %s against %s in full: %s', (pattern, value, ok) => {
     const result = resolveParameters({ parameters: [{ name: 'P', pattern }] }, { P: value }, {});
     expect(result.ok).toBe(ok);
   });
 
-  it('reports an invalid pattern as the script’s fault', () => {
+  it('reports a pattern RE2 cannot compile (a lookahead) as the script’s fault', () => {
     const result = resolveParameters(
-      { parameters: [{ name: 'P', pattern: '(?P<x>a)' }] },
+      { parameters: [{ name: 'P', pattern: '(?=a)a' }] },
       { P: 'a' },
       {},
     );
@@ -382,7 +386,7 @@ describe('resolveParameters', () => {
       errors: [
         {
           field: 'spec.parameters.P',
-          message: "the script's pattern (?P<x>a) is not a valid regular expression",
+          message: "the script's pattern (?=a)a is not a valid regular expression",
         },
       ],
     });

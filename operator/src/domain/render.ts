@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  matchesInFull,
   PARAMETER_NAME_PATTERN,
   SSM_DOCUMENT,
   type FieldError,
@@ -42,21 +43,6 @@ function plainField(name: string): string {
 /** Where a value came from, so an error points at the field the person has to change. */
 function fieldOf(declaration: ParameterDeclaration, fromSecret: boolean): string {
   return fromSecret || declaration.sensitive ? SECRET_FIELD : plainField(declaration.name);
-}
-
-/**
- * Full match of a Script's pattern. The CRD documents RE2; JavaScript agrees with RE2 on the
- * subset scripts use (literals, classes such as [a-z] and \d \w \s, quantifiers * + ? {m,n},
- * alternation, groups and (?:…)). RE2-only syntax such as (?P<name>…), (?i) or \z is rejected
- * here as an invalid pattern; JavaScript-only syntax (backreferences, lookaround) must not be
- * relied on, since RE2 tools reading the same Script refuse it.
- */
-function matchesInFull(pattern: string, value: string): boolean | undefined {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'u').test(value);
-  } catch {
-    return undefined;
-  }
 }
 
 function patternProblem(pattern: string | undefined, value: string): string | undefined {
