@@ -204,7 +204,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     logs: () => readFile(logPath, 'utf8'),
     stop: () => stopProcess(proc),
     kill: async () => {
-      process.kill(-proc.pid, 'SIGKILL');
+      // An operator that could not renew its lease in time has already exited, as it should.
+      if (proc.isRunning()) {
+        try {
+          process.kill(-proc.pid, 'SIGKILL');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        }
+      }
       await proc.exited;
     },
   };
