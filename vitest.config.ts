@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: pure unit tests beside the code, and integration tests that run against the real
-// local control plane and AWS emulator started once by the global setup.
+// Two projects: pure unit tests beside the code (and in tests/rules, which hold the operator's and
+// the console's reading of the shared API rules side by side), and integration tests that run
+// against the real local control plane and AWS emulator started once by the global setup.
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
@@ -17,6 +18,7 @@ export default defineConfig({
             'console/server/**/*.test.ts',
             'console/app/**/*.test.ts',
             'tests/bench/**/*.test.ts',
+            'tests/rules/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],
         },

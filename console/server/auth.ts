@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { readBody } from './body.js';
-import { crossOrigin, csrfTokenMatches, CSRF_HEADER } from './csrf.js';
+import { crossOrigin, csrfTokenMatches, CSRF_FIELD, CSRF_HEADER } from './csrf.js';
 import { consoleError } from './proxy.js';
 import {
   clearSessionCookie,
@@ -87,16 +87,33 @@ async function login(ctx: Context, deps: AuthDeps): Promise<void> {
   if ('status' in identity) return consoleError(ctx, identity.status, identity.message);
   const session = deps.sessions.create(form.data.token, identity.user);
   setSessionCookie(ctx, deps.sessions.cookieValue(session), deps.cookies);
+  // A form the browser sent itself (no JavaScript) goes on to the console; a script gets JSON.
+  if (ctx.is(FORM_TYPE)) return seeOther(ctx, '/');
   ctx.body = { user: session.user, csrfToken: session.csrfToken };
 }
 
-function logout(ctx: Context, deps: AuthDeps): void {
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+function seeOther(ctx: Context, location: string): void {
+  ctx.status = 303;
+  ctx.redirect(location);
+}
+
+/** The CSRF token of a logout: the header a script sets, or the field of a plain form. */
+async function logoutToken(ctx: Context): Promise<string | undefined> {
+  if (!ctx.is(FORM_TYPE)) return ctx.get(CSRF_HEADER) || undefined;
+  const body = await readBody(ctx, LOGIN_BODY_LIMIT);
+  return new URLSearchParams(body.toString('utf8')).get(CSRF_FIELD) ?? undefined;
+}
+
+async function logout(ctx: Context, deps: AuthDeps): Promise<void> {
   const session = sessionOf(ctx, deps.sessions);
-  if (session && !csrfTokenMatches(session, ctx.get(CSRF_HEADER))) {
+  if (session && !csrfTokenMatches(session, await logoutToken(ctx))) {
     return consoleError(ctx, 403, `logout needs the session's CSRF token in ${CSRF_HEADER}`);
   }
   if (session) deps.sessions.destroy(session);
   clearSessionCookie(ctx, deps.cookies);
+  if (ctx.is(FORM_TYPE)) return seeOther(ctx, '/login');
   ctx.status = 204;
 }
 

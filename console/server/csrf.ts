@@ -1,10 +1,13 @@
-// Every mutation carries the session's CSRF token in a header that a cross-site form cannot set.
+// Every mutation carries the session's CSRF token: in a header that a cross-site form cannot set,
+// or, for the console's own forms, in a hidden field that a cross-site page cannot read.
 // The SameSite=Strict cookie is the first wall; this is the second.
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Session } from './session.js';
 
 export const CSRF_HEADER = 'x-csrf-token';
+/** The hidden field of a console form (a page's own form cannot set a header without a script). */
+export const CSRF_FIELD = '_csrf';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const isMutation = (method: string): boolean => !SAFE_METHODS.has(method.toUpperCase());

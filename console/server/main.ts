@@ -7,6 +7,7 @@ import http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { createConsoleApp } from './app.js';
+import { createConsoleLogger, type Logger } from './logging.js';
 import type { DevPages } from './remix.js';
 
 const dev = process.argv.includes('--dev');
@@ -40,6 +41,7 @@ const Env = z.object({
     .optional(),
   /** The operator's HTTP API, for full output and instance discovery. */
   PCM_OPS_OPERATOR_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
 function kubeTarget(): { kubeServer: string; caPem?: string } {
@@ -55,10 +57,13 @@ function kubeTarget(): { kubeServer: string; caPem?: string } {
   return { kubeServer: cluster.server, ...(ca ? { caPem: ca } : {}) };
 }
 
+/** Logs before the settings are read (or when they cannot be) go out at info. */
+const startupLog = createConsoleLogger('info');
+
 function readEnv(): z.output<typeof Env> {
   const parsed = Env.safeParse(process.env);
   if (parsed.success) return parsed.data;
-  console.error(`console settings are invalid:\n${z.prettifyError(parsed.error)}`);
+  startupLog.fatal({ problems: z.prettifyError(parsed.error) }, 'console settings are invalid');
   process.exit(1);
 }
 
@@ -68,8 +73,9 @@ async function devPages(server: http.Server): Promise<DevPages | undefined> {
   return viteDevPages(server);
 }
 
-async function main(): Promise<void> {
+async function main(log: Logger): Promise<void> {
   const env = readEnv();
+  log.level = env.LOG_LEVEL;
   const server = http.createServer();
   const pagesDev = await devPages(server);
   const app = createConsoleApp({
@@ -80,16 +86,16 @@ async function main(): Promise<void> {
     ...(env.PCM_OPS_OPERATOR_URL ? { operatorUrl: env.PCM_OPS_OPERATOR_URL } : {}),
     ...(env.PROXY_AUTH_HEADER ? { proxyAuthHeader: env.PROXY_AUTH_HEADER.toLowerCase() } : {}),
     ...(pagesDev ? { pagesDev } : {}),
+    logger: log,
   });
-  app.on('error', (error: unknown) => console.error('console error', error));
   server.on('request', app.callback());
   server.listen(env.PORT, env.HOST, () => {
     const mode = dev ? ' (development: pages from Vite, hot reload)' : '';
-    console.log(`PCM-Ops console listening on http://${env.HOST}:${env.PORT}${mode}`);
+    log.info(`PCM-Ops console listening on http://${env.HOST}:${env.PORT}${mode}`);
   });
 }
 
-main().catch((error: unknown) => {
-  console.error('the console could not start:', error);
+main(startupLog).catch((error: unknown) => {
+  startupLog.fatal({ err: error }, 'the console could not start');
   process.exit(1);
 });

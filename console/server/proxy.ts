@@ -2,8 +2,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import { decide, queryProblem, type Route } from './allowlist.js';
-import { readBody } from './body.js';
+import { BodyTooLarge, readBody } from './body.js';
 import { crossOrigin, csrfTokenMatches, CSRF_HEADER, isMutation } from './csrf.js';
+import type { ConsoleMetrics, RefusalReason } from './metrics.js';
 import { redactSecretResponse, secretValues } from './redact.js';
 import { sessionOf, type Session, type SessionStore } from './session.js';
 import { kubeRequest, readAll, type KubeTarget } from './upstream.js';
@@ -21,6 +22,7 @@ export interface ProxyDeps {
   target: KubeTarget;
   sessions: SessionStore;
   maxBodyBytes: number;
+  metrics: ConsoleMetrics;
 }
 
 /** A refusal by the console itself; `source` tells it apart from a Kubernetes Status. */
@@ -35,22 +37,54 @@ function splitUrl(url: string): { path: string; query: URLSearchParams } {
   return { path, query: new URLSearchParams(at === -1 ? '' : url.slice(at + 1)) };
 }
 
+/** A request the proxy refuses itself; the reason class is counted, the message is the answer. */
+interface Refusal {
+  reason: RefusalReason;
+  status: number;
+  message: string;
+}
+
+const isRefusal = (value: unknown): value is Refusal =>
+  typeof value === 'object' && value !== null && 'reason' in value;
+
+const NO_SESSION: Refusal = {
+  reason: 'no-session',
+  status: 401,
+  message: 'log in first: no valid session cookie',
+};
+
+function refuse(ctx: Context, deps: ProxyDeps, refusal: Refusal): void {
+  deps.metrics.proxyRefusals.inc({ reason: refusal.reason });
+  consoleError(ctx, refusal.status, refusal.message);
+}
+
 /** Why the console refuses the request before it reaches the API server, if it does. */
-function gateProblem(ctx: Context, session: Session | undefined): [number, string] | undefined {
-  if (!session) return [401, 'log in first: no valid session cookie'];
+function gateProblem(ctx: Context, session: Session | undefined): Refusal | undefined {
+  if (!session) return NO_SESSION;
   if (!isMutation(ctx.method)) return undefined;
-  if (crossOrigin(ctx)) return [403, 'cross-origin requests are refused'];
+  if (crossOrigin(ctx)) {
+    return { reason: 'cross-origin', status: 403, message: 'cross-origin requests are refused' };
+  }
   if (!csrfTokenMatches(session, ctx.get(CSRF_HEADER))) {
-    return [403, `a mutation needs the session's CSRF token in the ${CSRF_HEADER} header`];
+    const message = `a mutation needs the session's CSRF token in the ${CSRF_HEADER} header`;
+    return { reason: 'csrf', status: 403, message };
   }
   return undefined;
 }
 
-async function bodyFor(ctx: Context, deps: ProxyDeps): Promise<Buffer | undefined | string> {
+async function bodyFor(ctx: Context, deps: ProxyDeps): Promise<Buffer | undefined | Refusal> {
   if (ctx.method === 'GET' || ctx.method === 'DELETE') return undefined;
   const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
-  if (!BODY_TYPES.has(type)) return `content type ${type || '(none)'} is not accepted`;
-  return readBody(ctx, deps.maxBodyBytes);
+  if (!BODY_TYPES.has(type)) {
+    const message = `content type ${type || '(none)'} is not accepted`;
+    return { reason: 'content-type', status: 415, message };
+  }
+  try {
+    return await readBody(ctx, deps.maxBodyBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    return { reason: 'body-too-large', status: 413, message: error.message };
+  }
 }
 
 async function respondWithSecret(
@@ -108,14 +142,20 @@ export function kubeProxy(deps: ProxyDeps): Middleware {
     if (!ctx.path.startsWith(`${PROXY_PREFIX}/`)) return next();
     const { path, query } = splitUrl(ctx.originalUrl.slice(PROXY_PREFIX.length));
     const decision = decide(ctx.method, path);
-    if (!decision.allowed) return consoleError(ctx, 403, decision.reason);
+    if (!decision.allowed) {
+      return refuse(ctx, deps, {
+        reason: 'not-allowlisted',
+        status: 403,
+        message: decision.reason,
+      });
+    }
     const badQuery = queryProblem(query);
-    if (badQuery) return consoleError(ctx, 403, badQuery);
+    if (badQuery) return refuse(ctx, deps, { reason: 'bad-query', status: 403, message: badQuery });
     const session = sessionOf(ctx, deps.sessions);
     const gate = gateProblem(ctx, session);
-    if (gate || !session) return consoleError(ctx, ...(gate ?? [401, 'log in first']));
+    if (gate || !session) return refuse(ctx, deps, gate ?? NO_SESSION);
     const body = await bodyFor(ctx, deps);
-    if (typeof body === 'string') return consoleError(ctx, 415, body);
+    if (isRefusal(body)) return refuse(ctx, deps, body);
     const search = query.toString();
     const fullPath = search ? `${decision.path}?${search}` : decision.path;
     await forward(ctx, deps, { session, route: decision.route, path: fullPath, body });

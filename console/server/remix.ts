@@ -1,6 +1,8 @@
 // The Remix pages behind Koa: a page request becomes a Fetch Request with a fresh CSP nonce and the
-// caller's session in the load context, and the Response streams straight back. Pages are read-only
-// (GET and HEAD): every mutation goes through the proxy, which checks the CSRF token.
+// caller's session in the load context, and the Response streams straight back. A form post (a
+// Remix action, with or without JavaScript) is admitted only from this console's own pages: a
+// session, a same-origin browser and the session's CSRF token in the form are checked here, before
+// any route code runs; the action then acts as the user, through the same allowlist as the proxy.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +22,8 @@ import {
 } from '@remix-run/server-runtime';
 import type { Context, Middleware } from 'koa';
 import { decide, queryProblem } from './allowlist.js';
+import { readBody } from './body.js';
+import { crossOrigin, csrfTokenMatches, CSRF_FIELD, CSRF_HEADER } from './csrf.js';
 import { CONTENT_SECURITY_POLICY } from './headers.js';
 import { operatorGet } from './operator-relay.js';
 import { consoleError } from './proxy.js';
@@ -28,6 +32,8 @@ import { kubeRequest, readAll, type KubeTarget } from './upstream.js';
 
 const API_PREFIXES = ['/k8s/', '/operator/', '/auth/', '/events/', '/healthz'];
 const ASSET_PATH = /^\/assets\/[A-Za-z0-9._-]+$/;
+
+export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface KubeAnswer {
   status: number;
@@ -40,7 +46,7 @@ export interface ConsoleLoadContext {
   user: KubeUser | undefined;
   csrfToken: string | undefined;
   /** One allowlisted request to the API server with the user's own token. */
-  kube(method: 'GET' | 'POST', apiPath: string, body?: unknown): Promise<KubeAnswer>;
+  kube(method: KubeMethod, apiPath: string, body?: unknown): Promise<KubeAnswer>;
   /** One GET to the operator's read API (`/api/v1/...`) with the user's own token. */
   operator(apiPath: string): Promise<KubeAnswer>;
 }
@@ -67,6 +73,10 @@ function refusal(status: number, message: string): KubeAnswer {
   return { status, body: { source: 'console', code: status, message } };
 }
 
+/** Actions patch with a JSON merge patch, the one patch type that needs no schema knowledge. */
+const contentType = (method: KubeMethod): string =>
+  method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+
 async function kubeAnswer(target: KubeTarget, token: string, call: KubeCall): Promise<KubeAnswer> {
   const [apiPath = '', search = ''] = call.apiPath.split('?');
   const decision = decide(call.method, apiPath);
@@ -78,7 +88,7 @@ async function kubeAnswer(target: KubeTarget, token: string, call: KubeCall): Pr
     method: call.method,
     path: call.apiPath,
     token,
-    ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+    ...(body ? { body, headers: { 'content-type': contentType(call.method) } } : {}),
   });
   const text = (await readAll(response)).toString('utf8');
   try {
@@ -89,7 +99,7 @@ async function kubeAnswer(target: KubeTarget, token: string, call: KubeCall): Pr
 }
 
 interface KubeCall {
-  method: 'GET' | 'POST';
+  method: KubeMethod;
   apiPath: string;
   body?: unknown;
 }
@@ -124,7 +134,7 @@ async function serveAsset(ctx: Context, buildDir: string): Promise<boolean> {
   return true;
 }
 
-function toRequest(ctx: Context, signal: AbortSignal): Request {
+function toRequest(ctx: Context, signal: AbortSignal, body: Buffer | undefined): Request {
   const headers = new Headers();
   for (const [key, value] of Object.entries(ctx.req.headers)) {
     for (const item of [value ?? []].flat()) headers.append(key, item);
@@ -133,7 +143,48 @@ function toRequest(ctx: Context, signal: AbortSignal): Request {
     method: ctx.method,
     headers,
     signal,
+    ...(body ? { body: new Uint8Array(body) } : {}),
   });
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+function postRefusal(ctx: Context, deps: PagesDeps): Refusal | undefined {
+  if (ctx.method !== 'POST') {
+    return { status: 405, message: `console pages take GET and form posts, not ${ctx.method}` };
+  }
+  if (!sessionOf(ctx, deps.sessions)) {
+    return { status: 401, message: 'log in first: no valid session cookie' };
+  }
+  if (crossOrigin(ctx)) return { status: 403, message: 'form posted from another site' };
+  if (ctx.request.type !== FORM_TYPE) {
+    return { status: 415, message: `console forms are sent as ${FORM_TYPE}` };
+  }
+  return undefined;
+}
+
+/**
+ * The body of a form post whose CSRF token (a hidden field, or the header when a script sends it)
+ * is the session's; a refusal otherwise. A cross-site page can post a form but cannot read the
+ * token, so it cannot make the console act for the user.
+ */
+async function admittedPost(ctx: Context, deps: PagesDeps): Promise<Buffer | Refusal> {
+  const refused = postRefusal(ctx, deps);
+  if (refused) return refused;
+  const body = await readBody(ctx);
+  const token = new URLSearchParams(body.toString('utf8')).get(CSRF_FIELD) ?? ctx.get(CSRF_HEADER);
+  if (!csrfTokenMatches(sessionOf(ctx, deps.sessions)!, token || undefined)) {
+    return {
+      status: 403,
+      message: 'the form carries no valid CSRF token: reload the page and send it again',
+    };
+  }
+  return body;
 }
 
 async function sendResponse(ctx: Context, response: Response): Promise<void> {
@@ -194,31 +245,39 @@ function requestHandler(deps: PagesDeps): () => Promise<RequestHandler> {
     ));
 }
 
+/** Renders one page (or runs one action) with Remix, as the signed-in user. */
+async function render(
+  ctx: Context,
+  deps: PagesDeps,
+  handle: RequestHandler,
+  body: Buffer | undefined,
+): Promise<void> {
+  const nonce = randomBytes(18).toString('base64');
+  const abort = new AbortController();
+  ctx.res.on('close', () => abort.abort());
+  const context = loadContext(ctx, deps, nonce) as unknown as AppLoadContext;
+  const response = await handle(toRequest(ctx, abort.signal, body), context);
+  if (response.headers.get('content-type')?.startsWith('text/html')) {
+    ctx.set(
+      'Content-Security-Policy',
+      `${CONTENT_SECURITY_POLICY}; script-src 'self' 'nonce-${nonce}'`,
+    );
+  }
+  await sendResponse(ctx, response);
+}
+
 /** Mounts the Remix app for every path that is not the proxy, auth, events or health. */
 export function remixPages(deps: PagesDeps): Middleware {
   const load = requestHandler(deps);
   return async (ctx, next) => {
     if (API_PREFIXES.some((prefix) => ctx.path.startsWith(prefix))) return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.status = 405;
-      ctx.body = 'console pages are read-only; changes go through /k8s with a CSRF token';
-      return;
-    }
-    if (await servedAsAsset(ctx, deps)) return;
+    const reading = ctx.method === 'GET' || ctx.method === 'HEAD';
+    const body = reading ? undefined : await admittedPost(ctx, deps);
+    if (body && !Buffer.isBuffer(body)) return consoleError(ctx, body.status, body.message);
+    if (reading && (await servedAsAsset(ctx, deps))) return;
     if (ctx.path === '/favicon.ico') return void (ctx.status = 204);
-    const nonce = randomBytes(18).toString('base64');
-    const abort = new AbortController();
-    ctx.res.on('close', () => abort.abort());
     const handle = await load().catch((error: unknown) => error as PagesNotBuilt);
     if (handle instanceof PagesNotBuilt) return consoleError(ctx, 503, handle.message);
-    const context = loadContext(ctx, deps, nonce) as unknown as AppLoadContext;
-    const response = await handle(toRequest(ctx, abort.signal), context);
-    if (response.headers.get('content-type')?.startsWith('text/html')) {
-      ctx.set(
-        'Content-Security-Policy',
-        `${CONTENT_SECURITY_POLICY}; script-src 'self' 'nonce-${nonce}'`,
-      );
-    }
-    await sendResponse(ctx, response);
+    await render(ctx, deps, handle, body);
   };
 }

@@ -10,3 +10,6 @@ export * from './kinds.js';
 export * from './yaml.js';
 export * from './issues.js';
 export * from './patterns.js';
+export * from './parameters.js';
+export * from './phases.js';
+export * from './tags.js';

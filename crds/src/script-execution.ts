@@ -160,14 +160,19 @@ export const ScriptExecutionSpec = withRules(
       script: ScriptSpec.optional().describe('An inline script, for one-off runs.'),
       parameters: z
         .record(z.string(), z.string().max(4096))
-        .meta({ description: 'Values for the script’s parameters, by name.', maxProperties: 50 })
+        .meta({
+          description:
+            'Values for the script’s parameters, by name. An empty value stands for no value where the parameter has no default, and for the empty value where it has one.',
+          maxProperties: 50,
+        })
         .optional(),
       secretParameters: z
         .array(SecretParameter)
         .max(50)
         .superRefine(rejectDuplicateNames)
         .meta({
-          description: 'Values for sensitive parameters, read from Secrets.',
+          description:
+            'Values for sensitive parameters, read from Secrets. A value read counts as given, even an empty one.',
           'x-kubernetes-list-type': 'map',
           'x-kubernetes-list-map-keys': ['name'],
         })

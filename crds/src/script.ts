@@ -56,10 +56,18 @@ const Parameter = withRules(
       required: z
         .boolean()
         .default(false)
-        .describe('An execution must give a value when there is no default.'),
+        .describe(
+          'An execution must give a value when there is no default; an empty value counts as none.',
+        ),
       // The API server bounds each CEL rule's estimated cost; matching a default against its
       // pattern costs about their lengths' product, for each of 50 parameters: hence 1024 and 256.
-      default: z.string().max(1024).optional().describe('Value used when an execution gives none.'),
+      default: z
+        .string()
+        .max(1024)
+        .optional()
+        .describe(
+          'Value used when an execution gives none. An empty value given replaces it, and is checked like any value.',
+        ),
       pattern: withRules(z.string().max(256), [
         {
           // matches() fails on a pattern RE2 cannot compile, and the API server reports the

@@ -7,7 +7,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { GROUP, KINDS } from '@pcm-ops/crds';
-import { createConsoleApp } from '@pcm-ops/console';
+import { createConsoleApp, createConsoleLogger } from '@pcm-ops/console';
 import { chromium, type Browser, type Page } from 'playwright-core';
 export { ensureConsoleBuild } from '../infra/console-build.js';
 import type { BenchEnv } from './env.js';
@@ -27,6 +27,8 @@ export async function startBenchConsole(env: BenchEnv): Promise<BenchConsole> {
     caPem: Buffer.from(cluster.caData ?? '', 'base64').toString('utf8'),
     sessionSecret: randomBytes(32).toString('hex'),
     secureCookies: false,
+    // Request lines are written as in a cluster, at info, but not onto the bench's own output.
+    logger: createConsoleLogger('info', { write: () => undefined }),
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

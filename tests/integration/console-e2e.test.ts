@@ -1,11 +1,17 @@
 // The console in a real browser against the real control plane, operator and AWS emulator: log in,
 // watch an execution finish without reloading, read hostile output as plain text, see Cancel
-// follow RBAC, and take the screenshots the README shows.
+// follow RBAC, take the screenshots the README shows, and log no token, cookie or CSRF token.
 import { GROUP, KINDS } from '@pcm-ops/crds';
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuild, launchBrowser, loggedInPage } from '../support/browser.js';
-import { startConsole, userToken } from '../support/console.js';
+import {
+  logProblems,
+  requestLogLines,
+  startConsole,
+  userToken,
+  type RunningConsole,
+} from '../support/console.js';
 import { execution, useOperator } from '../support/harness.js';
 
 const ACCOUNT = '210987654321';
@@ -16,8 +22,10 @@ const plurals = KINDS.map((kind) => kind.plural);
 const harness = useOperator('console-e2e');
 
 let browser: Browser;
+let running: RunningConsole;
 let origin: string;
 let editor: Page;
+let editorToken: string;
 let viewerToken: string;
 let instanceIds: string[];
 const cspViolations: string[] = [];
@@ -35,6 +43,7 @@ beforeAll(async () => {
   await ensureConsoleBuild();
   const built = Date.now();
   const [console_, launched] = await Promise.all([startConsole(), launchBrowser()]);
+  running = console_;
   origin = `http://127.0.0.1:${console_.port}`;
   browser = launched;
   const fleet = await harness.fleet({
@@ -48,7 +57,7 @@ beforeAll(async () => {
   await harness.emulator.scriptOutcome({ instanceId: instanceIds[0], stdout: HOSTILE });
   await harness.emulator.scriptOutcome({ commandContains: 'sleep-long', runningSeconds: 120 });
   const read = { apiGroups: [GROUP], resources: plurals, verbs: ['get', 'list', 'watch'] };
-  const editorToken = await userToken(harness.namespace, 'console-editor', [
+  editorToken = await userToken(harness.namespace, 'console-editor', [
     { ...read, verbs: [...read.verbs, 'patch'] },
   ]);
   viewerToken = await userToken(harness.namespace, 'console-viewer', [read]);
@@ -148,6 +157,29 @@ describe('console in a browser', () => {
       await editor.locator('pre.output-text').waitFor();
       await editor.screenshot({ path: `docs/screenshots/execution-${colorScheme}.png` });
     }
+  });
+
+  it('logged every request as JSON with its id, and no token, cookie or CSRF token', async () => {
+    const cookies = await editor.context().cookies(origin);
+    const me = (await (await editor.request.get(`${origin}/auth/me`)).json()) as {
+      csrfToken?: string;
+    };
+    const secrets = {
+      'editor login token': editorToken,
+      'viewer login token': viewerToken,
+      'editor session cookie': cookies.find((c) => c.name === 'pcm_ops_session')?.value ?? '',
+      'editor CSRF token': me.csrfToken ?? '',
+      'session secret': running.sessionSecret,
+    };
+    for (const [label, secret] of Object.entries(secrets)) {
+      expect(secret.length, label).toBeGreaterThan(15);
+    }
+    const lines = running.logLines;
+    expect(requestLogLines(lines).some((line) => line.includes('"path":"/events/'))).toBe(true);
+    const planted = JSON.stringify({ msg: 'request', requestId: 'x', user: editorToken });
+    expect(logProblems([planted], secrets)).toEqual(['line 0 holds the editor login token']);
+
+    expect(logProblems(lines, secrets)).toEqual([]);
   });
 
   it('ran every page without a Content Security Policy violation', () => {

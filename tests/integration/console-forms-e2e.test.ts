@@ -1,14 +1,20 @@
 // The console's forms in a real browser against the real control plane, operator and AWS emulator:
 // a credential from access keys turns Ready, a script with a parameter joins the library, bad input
 // is refused by field with nothing created, a read-only user sees why they cannot act, and the
-// secret access key never reaches the browser.
+// secret access key never reaches the browser, nor the console's logs.
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GROUP, KINDS } from '@pcm-ops/crds';
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_CREDENTIALS, DEFAULT_REGION } from '../support/aws.js';
 import { ensureConsoleBuild, launchBrowser, loggedInPage } from '../support/browser.js';
-import { startConsole, userToken } from '../support/console.js';
+import {
+  logProblems,
+  requestLogLines,
+  startConsole,
+  userToken,
+  type RunningConsole,
+} from '../support/console.js';
 import { HUB_ACCOUNT, useOperator } from '../support/harness.js';
 
 const IAM_USER = 'console-forms';
@@ -17,10 +23,12 @@ const plurals = KINDS.map((kind) => kind.plural);
 const harness = useOperator('console-forms');
 
 let browser: Browser;
+let running: RunningConsole;
 let origin: string;
 let editor: Page;
 let viewer: Page;
 let keys: { accessKeyId: string; secretAccessKey: string };
+const tokens: Record<string, string> = {};
 const cspViolations: string[] = [];
 /** Every body the browsers received, and every page's HTML as shown. */
 const seen: string[] = [];
@@ -75,17 +83,18 @@ const errorFor = (page: Page, field: string): Promise<string | null> =>
 beforeAll(async () => {
   await ensureConsoleBuild();
   const [console_, launched] = await Promise.all([startConsole(), launchBrowser()]);
+  running = console_;
   origin = `http://127.0.0.1:${console_.port}`;
   browser = launched;
   keys = await emulatorAccessKeys();
   const read = { apiGroups: [GROUP], resources: plurals, verbs: ['get', 'list', 'watch'] };
-  const editorToken = await userToken(harness.namespace, 'forms-editor', [
+  tokens.editor = await userToken(harness.namespace, 'forms-editor', [
     { ...read, verbs: [...read.verbs, 'create', 'update', 'patch', 'delete'] },
     { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
   ]);
-  const viewerToken = await userToken(harness.namespace, 'forms-viewer', [read]);
-  editor = await loggedInPage(browser, origin, editorToken);
-  viewer = await loggedInPage(browser, origin, viewerToken);
+  tokens.viewer = await userToken(harness.namespace, 'forms-viewer', [read]);
+  editor = await loggedInPage(browser, origin, tokens.editor);
+  viewer = await loggedInPage(browser, origin, tokens.viewer);
   record(editor);
   record(viewer);
 });
@@ -96,7 +105,7 @@ describe('credential and script forms in a browser', () => {
     await editor.fill('input[name=name]', 'forms-keys');
     await editor.fill('input[name=accessKeyId]', keys.accessKeyId);
     await editor.fill('input[name=secretAccessKey]', keys.secretAccessKey);
-    await editor.click('button[type=submit]');
+    await editor.click('form[data-form] button[type=submit]');
     await editor.waitForURL(`${origin}/aws/credentials/${harness.namespace}/forms-keys`);
     await expect
       .poll(() => editor.locator('[data-ready]').textContent(), { timeout: 60_000 })
@@ -127,7 +136,7 @@ describe('credential and script forms in a browser', () => {
     await editor.selectOption('select[name=source]', 'role');
     await editor.fill('input[name=roleArn]', `arn:aws:iam::${ROLE_ACCOUNT}:role/pcm-ops`);
     await editor.selectOption('select[name=sourceCredential]', 'hub');
-    await editor.click('button[type=submit]');
+    await editor.click('form[data-form] button[type=submit]');
     await editor.waitForURL(`${origin}/aws/credentials/${harness.namespace}/forms-role`);
     await expect
       .poll(() => editor.locator('[data-ready]').textContent(), { timeout: 60_000 })
@@ -140,7 +149,7 @@ describe('credential and script forms in a browser', () => {
     await openForm(editor, `/aws/credentials/${harness.namespace}/forms-keys`);
     expect(await editor.inputValue('input[name=accessKeyId]')).toBe('');
     await editor.fill('input[name=regions]', 'eu-west-1, us-east-1');
-    await editor.click('button[type=submit]');
+    await editor.click('form[data-form=credential] button[type=submit]');
     await expect
       .poll(async () => (await harness.objects.get('cloudcredentials', 'forms-keys')).spec)
       .toMatchObject({
@@ -169,7 +178,7 @@ describe('credential and script forms in a browser', () => {
     await editor.click('text=Add parameter');
     await editor.fill('input[name="parameters.0.name"]', 'PACKAGE');
     await editor.fill('input[name="parameters.0.default"]', 'openssl');
-    await editor.click('button[type=submit]');
+    await editor.click('form[data-form] button[type=submit]');
     await editor.waitForURL(`${origin}/aws/scripts/${harness.namespace}/forms-script`);
 
     const stored = await harness.objects.get('scripts', 'forms-script');
@@ -204,7 +213,7 @@ describe('credential and script forms in a browser', () => {
     await editor.fill('input[name=accessKeyId]', keys.accessKeyId);
     await editor.fill('input[name=secretAccessKey]', keys.secretAccessKey);
     await editor.fill('input[name=defaultRegion]', 'moon-base-1');
-    await editor.click('button[type=submit]');
+    await editor.click('form[data-form] button[type=submit]');
     await expect(errorFor(editor, 'defaultRegion')).resolves.toContain('spec.aws.defaultRegion');
     expect(await editor.inputValue('input[name=secretAccessKey]')).toBe(keys.secretAccessKey);
     // Typed, but not mirrored into the page's HTML, where anything reading the DOM would find it.
@@ -213,7 +222,7 @@ describe('credential and script forms in a browser', () => {
     // Valid to the schema but refused by the API server's dry run: the name is taken.
     await editor.fill('input[name=name]', 'forms-keys');
     await editor.fill('input[name=defaultRegion]', 'eu-west-1');
-    await editor.click('button[type=submit]');
+    await editor.click('form[data-form] button[type=submit]');
     await expect(editor.locator('[data-error-for=form]').textContent()).resolves.toMatch(
       /already exists/,
     );
@@ -232,7 +241,7 @@ describe('credential and script forms in a browser', () => {
     await editor.fill('input[name=name]', 'forms-bad-script');
     await editor.click('text=Add parameter');
     await editor.fill('input[name="parameters.0.name"]', 'PATH');
-    await editor.click('button[type=submit]');
+    await editor.click('form[data-form] button[type=submit]');
     await expect(errorFor(editor, 'parameters.0.name')).resolves.toMatch(
       /spec\.parameters\[0\]\.name: name must not be a variable the shell or loader acts on/,
     );
@@ -243,7 +252,7 @@ describe('credential and script forms in a browser', () => {
     await openForm(editor, '/aws/scripts/new');
     await editor.fill('input[name=name]', 'forms-elsewhere');
     await editor.fill('input[name=namespace]', 'default');
-    await editor.click('button[type=submit]');
+    await editor.click('form[data-form] button[type=submit]');
     const problem = (await editor.locator('[data-error-for=form]').textContent()) ?? '';
     expect(problem).toMatch(/^Not allowed: .*forbidden/);
     expect(problem).toContain('cannot create resource "scripts"');
@@ -305,6 +314,45 @@ describe('credential and script forms in a browser', () => {
       expect(text).not.toContain(keys.secretAccessKey);
       expect(text).not.toContain(encoded);
     }
+  });
+
+  it('logged every request as JSON with its id, and no token, cookie, CSRF token or key', async () => {
+    const secrets: Record<string, string> = {
+      'editor login token': tokens.editor ?? '',
+      'viewer login token': tokens.viewer ?? '',
+      'secret access key': keys.secretAccessKey,
+      'secret access key in base64': Buffer.from(keys.secretAccessKey).toString('base64'),
+      'session secret': running.sessionSecret,
+    };
+    for (const [who, page] of [
+      ['editor', editor],
+      ['viewer', viewer],
+    ] as const) {
+      const cookies = await page.context().cookies(origin);
+      secrets[`${who} session cookie`] =
+        cookies.find((cookie) => cookie.name === 'pcm_ops_session')?.value ?? '';
+      const me = (await (await page.request.get(`${origin}/auth/me`)).json()) as {
+        csrfToken?: string;
+      };
+      secrets[`${who} CSRF token`] = me.csrfToken ?? '';
+    }
+    // The scan can fail: every secret is known, there are lines to read, and a planted one is found.
+    for (const [label, secret] of Object.entries(secrets)) {
+      expect(secret.length, label).toBeGreaterThan(15);
+    }
+    const lines = running.logLines;
+    expect(requestLogLines(lines).length).toBeGreaterThan(50);
+    const planted = JSON.stringify({
+      msg: 'request',
+      requestId: 'x',
+      path: `/${keys.secretAccessKey}`,
+    });
+    expect(logProblems([planted], secrets)).toEqual(['line 0 holds the secret access key']);
+    expect(logProblems([...lines, '{"msg":"request"}'], {})).toEqual([
+      `request line ${lines.length} has no request id`,
+    ]);
+
+    expect(logProblems(lines, secrets)).toEqual([]);
   });
 
   it('ran every page without a Content Security Policy violation', () => {

@@ -6,17 +6,20 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { createConsoleApp } from '@pcm-ops/console';
+import { createConsoleApp, createConsoleLogger } from '@pcm-ops/console';
 import { GROUP, KINDS, VERSION } from '@pcm-ops/crds';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureConsoleBuild, launchBrowser } from '../support/browser.js';
-import { send, userToken, type RawResponse } from '../support/console.js';
+import { logProblems, send, userToken, type RawResponse } from '../support/console.js';
 import { adminKubeConfig, testNamespace } from '../support/kube.js';
 
 let namespace: string;
 let editorToken: string;
 let viewerToken: string;
+let refreshedToken: string;
 const servers: Server[] = [];
+/** What every console this file starts logs. */
+const logLines: string[] = [];
 
 async function startConsole(proxyAuthHeader?: string): Promise<number> {
   const cluster = adminKubeConfig().getCurrentCluster()!;
@@ -26,6 +29,7 @@ async function startConsole(proxyAuthHeader?: string): Promise<number> {
     sessionSecret: randomBytes(32).toString('hex'),
     secureCookies: false,
     ...(proxyAuthHeader ? { proxyAuthHeader } : {}),
+    logger: createConsoleLogger('debug', { write: (line: string) => void logLines.push(line) }),
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -135,8 +139,8 @@ describe('console behind an authenticating proxy', () => {
     const first = (await asProxied(editorToken, { path: '/auth/me' })).json().csrfToken;
     const again = (await asProxied(editorToken, { path: '/auth/me' })).json().csrfToken;
     expect(again).toBe(first);
-    const refreshed = await userTokenAgain('proxied-editor');
-    const next = (await asProxied(refreshed, { path: '/auth/me' })).json();
+    refreshedToken = await userTokenAgain('proxied-editor');
+    const next = (await asProxied(refreshedToken, { path: '/auth/me' })).json();
     expect(next.csrfToken).not.toBe(first);
     expect(next.user).toMatchObject({
       username: `system:serviceaccount:${namespace}:proxied-editor`,
@@ -188,6 +192,24 @@ describe('console behind an authenticating proxy', () => {
     );
     await expect(page.locator('h1').first().textContent()).resolves.toContain('Dashboard');
     await context.close();
+  });
+
+  it('logged the proxied users by name, never the tokens the proxy passed', () => {
+    const requests = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(requests).toContainEqual(
+      expect.objectContaining({
+        msg: 'request',
+        path: '/auth/me',
+        user: `system:serviceaccount:${namespace}:proxied-editor`,
+      }),
+    );
+    const tokens = {
+      'editor token': editorToken,
+      'viewer token': viewerToken,
+      'refreshed editor token': refreshedToken,
+      'refused token': 'not-a-real-token',
+    };
+    expect(logProblems(logLines, tokens)).toEqual([]);
   });
 });
 

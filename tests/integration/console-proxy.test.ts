@@ -1,17 +1,21 @@
 // The console's Koa server in front of the real control plane: login with ServiceAccount tokens,
-// Kubernetes RBAC deciding through the proxy, the allowlist, CSRF, Secret redaction and SSE resume.
+// Kubernetes RBAC deciding through the proxy, the allowlist, CSRF, Secret redaction and SSE resume,
+// and the metrics and request lines those requests leave behind.
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, KINDS } from '@pcm-ops/crds';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   login,
+  logProblems,
+  metricSample,
   openEvents,
   send,
   startConsole,
   userToken,
   type ConsoleSession,
   type RawResponse,
+  type RunningConsole,
 } from '../support/console.js';
 import { adminKubeConfig, testNamespace } from '../support/kube.js';
 import { Objects } from '../support/objects.js';
@@ -23,6 +27,7 @@ const secretForms = [secretValue, Buffer.from(secretValue).toString('base64')];
 /** Every response body this file received through the console, checked for Secret values. */
 const bodies: string[] = [];
 
+let running: RunningConsole;
 let port: number;
 let namespace: string;
 let viewer: ConsoleSession;
@@ -45,7 +50,8 @@ function script(name: string): Record<string, unknown> {
 
 beforeAll(async () => {
   namespace = await testNamespace('console');
-  port = (await startConsole({ heartbeatMs: 300 })).port;
+  running = await startConsole({ heartbeatMs: 300 });
+  port = running.port;
   objects = new Objects(namespace, adminKubeConfig());
   const read = { apiGroups: [GROUP], resources: plurals, verbs: ['get', 'list', 'watch'] };
   const viewerToken = await userToken(namespace, 'viewer', [read]);
@@ -75,7 +81,7 @@ describe('login', () => {
     expect(again.headers['set-cookie']).toBeUndefined();
   });
 
-  it('sets the session cookie httpOnly and SameSite=Strict', async () => {
+  it('sets the session cookie httpOnly and SameSite=Strict, and sends a plain form on to the console', async () => {
     const token = await userToken(namespace, 'cookie-check', []);
     const response = await send(port, {
       method: 'POST',
@@ -83,7 +89,9 @@ describe('login', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `token=${encodeURIComponent(token)}`,
     });
-    expect(response.status).toBe(200);
+    // a browser without the page's script posted the form itself: it is sent on, not given JSON
+    expect(response.status).toBe(303);
+    expect(response.headers.location).toBe('/');
     const cookie = response.headers['set-cookie']?.[0] ?? '';
     expect(cookie).toMatch(/httponly/i);
     expect(cookie).toMatch(/samesite=strict/i);
@@ -112,7 +120,7 @@ describe('proxy as a read-only user', () => {
     expect(list.headers['content-security-policy']).toContain("default-src 'self'");
     expect(list.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(list.headers['x-content-type-options']).toBe('nosniff');
-    expect(list.headers['referrer-policy']).toBe('no-referrer');
+    expect(list.headers['referrer-policy']).toBe('same-origin');
     expect(list.headers['cache-control']).toBe('no-store');
   });
 
@@ -301,5 +309,85 @@ describe('watch streams', () => {
     const anonymous = await openEvents(port, path(), '');
     expect(anonymous.status).toBe(401);
     anonymous.close();
+  });
+});
+
+describe('metrics and request lines', () => {
+  const scrape = async (): Promise<string> =>
+    (await send(port, { method: 'GET', path: '/metrics' })).text;
+  const refusals = (reason: string): string =>
+    `pcm_ops_console_proxy_refusals_total{reason="${reason}"}`;
+
+  it('serves /metrics without a session and counts refused proxy requests by reason', async () => {
+    const before = await scrape();
+    expect(before).toContain('# TYPE pcm_ops_console_http_requests_total counter');
+    const secret = await viewer.request('GET', `/k8s/api/v1/namespaces/${namespace}/secrets`);
+    expect(secret.status).toBe(403);
+    const unsigned = await editor.request(
+      'POST',
+      `${PCM}/namespaces/${namespace}/scripts`,
+      script('unsigned'),
+      {
+        csrf: false,
+      },
+    );
+    expect(unsigned.status).toBe(403);
+    const after = await scrape();
+    for (const reason of ['not-allowlisted', 'csrf']) {
+      expect(metricSample(after, refusals(reason))).toBe(
+        metricSample(before, refusals(reason)) + 1,
+      );
+    }
+    const proxied =
+      'pcm_ops_console_http_requests_total{method="GET",route="k8s-proxy",status="403"}';
+    expect(metricSample(after, proxied)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts a watch stream while it is open, and not after', async () => {
+    const gauge = 'pcm_ops_console_sse_clients';
+    await expect.poll(async () => metricSample(await scrape(), gauge)).toBe(0);
+    const stream = await openEvents(port, `/events/scripts?namespace=${namespace}`, viewer.cookie);
+    expect(stream.status).toBe(200);
+    expect(metricSample(await scrape(), gauge)).toBe(1);
+    stream.close();
+    await stream.closed;
+    await expect.poll(async () => metricSample(await scrape(), gauge)).toBe(0);
+  });
+
+  it('logs each request with the id it echoes, the user, and the path without its query', async () => {
+    const answer = await send(port, {
+      method: 'GET',
+      path: `${PCM}/namespaces/${namespace}/scripts?labelSelector=team%3Dsecret-selector`,
+      headers: { cookie: viewer.cookie, 'x-request-id': 'proxy-test-1' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-request-id']).toBe('proxy-test-1');
+    const mine = (): string[] =>
+      running.logLines.filter((l) => l.includes('"requestId":"proxy-test-1"'));
+    await expect.poll(() => mine().length).toBe(1);
+    expect(JSON.parse(mine()[0]!)).toMatchObject({
+      level: 'info',
+      msg: 'request',
+      method: 'GET',
+      path: `${PCM}/namespaces/${namespace}/scripts`,
+      status: 200,
+      user: `system:serviceaccount:${namespace}:viewer`,
+    });
+    expect(running.logLines.join('')).not.toContain('secret-selector');
+  });
+
+  it('never logged a session cookie, a CSRF token or a Secret value', () => {
+    const secrets = {
+      'viewer session cookie': viewer.cookie.split('=')[1] ?? '',
+      'editor session cookie': editor.cookie.split('=')[1] ?? '',
+      'viewer CSRF token': viewer.csrfToken,
+      'editor CSRF token': editor.csrfToken,
+      'Secret value': secretForms[0]!,
+      'Secret value in base64': secretForms[1]!,
+    };
+    for (const [label, secret] of Object.entries(secrets))
+      expect(secret.length, label).toBeGreaterThan(15);
+    expect(running.logLines.length).toBeGreaterThan(20);
+    expect(logProblems(running.logLines, secrets)).toEqual([]);
   });
 });

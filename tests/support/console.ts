@@ -1,15 +1,20 @@
 // Runs the console's Koa server in-process against the local control plane, mints tokens for test
-// users with real RBAC, and speaks raw HTTP to the console so paths reach it byte for byte.
+// users with real RBAC, and speaks raw HTTP to the console so paths reach it byte for byte. The
+// console's log lines are kept, not printed, so a test can read them.
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
-import { createConsoleApp } from '@pcm-ops/console';
+import { createConsoleApp, createConsoleLogger } from '@pcm-ops/console';
 import { afterAll, inject } from 'vitest';
 import { adminKubeConfig } from './kube.js';
 
 export interface RunningConsole {
   port: number;
+  /** The key that signs this console's session cookies. */
+  sessionSecret: string;
+  /** Every line the console logged (at debug and above), as written. */
+  logLines: string[];
   close(): Promise<void>;
 }
 
@@ -22,13 +27,16 @@ export interface ConsoleTestOptions {
 /** Starts the console on a free loopback port for the calling test file. */
 export async function startConsole(options: ConsoleTestOptions = {}): Promise<RunningConsole> {
   const cluster = adminKubeConfig().getCurrentCluster()!;
+  const sessionSecret = randomBytes(32).toString('hex');
+  const logLines: string[] = [];
   const app = createConsoleApp({
     kubeServer: inject('kubeServer'),
     caPem: Buffer.from(cluster.caData ?? '', 'base64').toString('utf8'),
-    sessionSecret: randomBytes(32).toString('hex'),
+    sessionSecret,
     secureCookies: false,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     ...(options.operatorUrl ? { operatorUrl: options.operatorUrl } : {}),
+    logger: createConsoleLogger('debug', { write: (line: string) => void logLines.push(line) }),
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -39,8 +47,49 @@ export async function startConsole(options: ConsoleTestOptions = {}): Promise<Ru
       server.close(() => resolve());
     });
   afterAll(close);
-  return { port: (server.address() as AddressInfo).port, close };
+  return { port: (server.address() as AddressInfo).port, sessionSecret, logLines, close };
 }
+
+function jsonObject(line: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What is wrong with the console's log lines, one entry per problem: a line that is not a JSON
+ * object, a request line without a request id, or a line holding one of `secrets` (named by its
+ * label, so the report does not print the secret itself).
+ */
+export function logProblems(lines: string[], secrets: Record<string, string>): string[] {
+  return lines.flatMap((line, index) => {
+    const record = jsonObject(line);
+    const problems = record ? [] : [`line ${index} is not a JSON object`];
+    const id = record?.requestId;
+    if (record?.msg === 'request' && (typeof id !== 'string' || id === '')) {
+      problems.push(`request line ${index} has no request id`);
+    }
+    for (const [label, secret] of Object.entries(secrets)) {
+      if (line.includes(secret)) problems.push(`line ${index} holds the ${label}`);
+    }
+    return problems;
+  });
+}
+
+/** One sample's value in a Prometheus text exposition (`name{labels}`), 0 when it is absent. */
+export function metricSample(text: string, series: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+/** The lines that log one request each. */
+export const requestLogLines = (lines: string[]): string[] =>
+  lines.filter((line) => line.includes('"msg":"request"'));
 
 /** A ServiceAccount in `namespace` bound to a Role with `rules`, and a fresh token for it. */
 export async function userToken(

@@ -1,19 +1,28 @@
 // The credential form, for creation and for edits: source first (access keys, a role, or the
 // operator's own identity), then where and what it may reach. Secret values are typed, sent once,
-// and cleared: they are never shown back.
-import { useState, type FormEvent, type ReactElement } from 'react';
+// and cleared: they are never shown back. The form posts to the route's action, which acts on the
+// console server: with JavaScript the page checks the fields first and sends the same post.
+// Without it, every source's fields are shown and the browser sends the form itself.
+import { Form, useNavigation } from '@remix-run/react';
+import { useEffect, useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
 import { PARTITIONS } from '@pcm-ops/crds';
 import {
-  SECRET_FIELDS,
   SOURCE_KINDS,
   SOURCE_LABELS,
   planCredential,
+  withoutSecrets,
   type CredentialForm,
-  type CredentialPlan,
   type SourceKind,
 } from './credential-form.js';
+import { CsrfField } from './csrf-field.js';
 import type { FormErrors } from './form-errors.js';
 import { CheckField, FormProblem, SelectField, SubmitBar, TextField } from './form-fields.js';
+
+/** What the route's action answered when it changed nothing. */
+export interface CredentialAnswer {
+  errors: FormErrors;
+  values: CredentialForm;
+}
 
 interface Props {
   initial: CredentialForm;
@@ -26,13 +35,18 @@ interface Props {
   /** Why access keys cannot be stored (no right to create Secrets), or ''. */
   keysBlocker?: string;
   submitLabel: string;
-  onSubmit: (plan: CredentialPlan) => Promise<FormErrors | undefined>;
+  /** The action's last answer (useActionData), if it refused. */
+  answer?: CredentialAnswer | undefined;
+  /** Hidden fields the action needs, such as the resourceVersion the form was loaded at. */
+  children?: ReactNode;
 }
 
 type Update = <K extends keyof CredentialForm>(key: K, value: CredentialForm[K]) => void;
 
-function withoutSecrets(form: CredentialForm): CredentialForm {
-  return { ...form, ...Object.fromEntries(SECRET_FIELDS.map((field) => [field, ''])) };
+function useHydrated(): boolean {
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  return hydrated;
 }
 
 function KeyFields(props: {
@@ -137,6 +151,7 @@ function ReachFields(props: {
   form: CredentialForm;
   errors: FormErrors;
   update: Update;
+  hydrated: boolean;
 }): ReactElement {
   const { form, errors, update } = props;
   return (
@@ -180,7 +195,7 @@ function ReachFields(props: {
         checked={form.organization}
         onChange={(v) => update('organization', v)}
       />
-      {form.organization ? (
+      {form.organization || !props.hydrated ? (
         <TextField
           field="organizationRoleName"
           label="Role in each member account"
@@ -194,39 +209,54 @@ function ReachFields(props: {
   );
 }
 
-export function CredentialFormView(props: Props): ReactElement {
-  const [form, setForm] = useState(props.initial);
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [busy, setBusy] = useState(false);
+/** The form's state: what was typed, the errors shown, and how many answers have come back. */
+interface CredentialFormState {
+  form: CredentialForm;
+  errors: FormErrors;
+  sent: number;
+  update: Update;
+  check: (event: FormEvent) => void;
+}
+
+function useCredentialForm(props: Props): CredentialFormState {
+  const { answer } = props;
+  const [form, setForm] = useState(answer?.values ?? props.initial);
+  const [errors, setErrors] = useState<FormErrors>(answer?.errors ?? {});
   const [sent, setSent] = useState(0);
-  const newSecret = form.source === 'keys' && (!props.existingSecret || form.accessKeyId !== '');
-  const blocker = props.blocker || (newSecret ? (props.keysBlocker ?? '') : '');
-  const editing = props.existingSecret !== undefined || props.initial.name !== '';
+  // Each answer: its errors are shown, and the typed keys leave the page.
+  useEffect(() => {
+    if (!answer) return;
+    setErrors(answer.errors);
+    setForm((current) => ({ ...withoutSecrets(current), ...withoutSecrets(answer.values) }));
+    setSent((count) => count + 1);
+  }, [answer]);
   // Leaving the access keys source drops what was typed there: its fields are gone from view.
   const update: Update = (key, value) =>
     setForm((current) => {
       const next = { ...current, [key]: value };
       return key === 'source' ? withoutSecrets(next) : next;
     });
-  const submit = async (event: FormEvent): Promise<void> => {
-    event.preventDefault();
+  // The page's own check first; the post goes only when it passes.
+  const check = (event: FormEvent): void => {
     const planned = planCredential(form, { existingSecret: props.existingSecret });
-    if (!planned.plan) return setErrors(planned.errors);
-    setBusy(true);
-    const refused = await props.onSubmit(planned.plan);
-    setBusy(false);
-    // The keys were sent (or refused); either way they leave the page now.
-    setForm(withoutSecrets);
-    setSent((count) => count + 1);
-    setErrors(refused ?? {});
+    setErrors(planned.plan ? {} : planned.errors);
+    if (!planned.plan) event.preventDefault();
   };
+  return { form, errors, sent, update, check };
+}
+
+export function CredentialFormView(props: Props): ReactElement {
+  const { form, errors, sent, update, check } = useCredentialForm(props);
+  const hydrated = useHydrated();
+  const busy = useNavigation().state === 'submitting';
+  const newSecret = form.source === 'keys' && (!props.existingSecret || form.accessKeyId !== '');
+  const blocker = props.blocker || (newSecret ? (props.keysBlocker ?? '') : '');
+  const editing = props.existingSecret !== undefined || props.initial.name !== '';
+  const shown = (source: SourceKind): boolean => !hydrated || form.source === source;
   return (
-    <form
-      className="form"
-      onSubmit={(event) => void submit(event)}
-      noValidate
-      data-form="credential"
-    >
+    <Form method="post" className="form" onSubmit={check} noValidate data-form="credential">
+      <CsrfField />
+      {props.children}
       <FormProblem errors={errors} />
       <fieldset>
         <legend>Credential</legend>
@@ -255,7 +285,7 @@ export function CredentialFormView(props: Props): ReactElement {
           onChange={(v) => update('source', v as SourceKind)}
         />
       </fieldset>
-      {form.source === 'keys' ? (
+      {shown('keys') ? (
         <KeyFields
           key={sent}
           form={form}
@@ -264,11 +294,17 @@ export function CredentialFormView(props: Props): ReactElement {
           existingSecret={props.existingSecret}
         />
       ) : null}
-      {form.source === 'role' ? (
+      {shown('role') ? (
         <RoleFields form={form} errors={errors} update={update} sources={props.sources} />
       ) : null}
-      <ReachFields form={form} errors={errors} update={update} />
-      <SubmitBar label={props.submitLabel} busy={busy} blocker={blocker} errors={errors} />
-    </form>
+      <ReachFields form={form} errors={errors} update={update} hydrated={hydrated} />
+      <SubmitBar
+        label={props.submitLabel}
+        busy={busy}
+        blocker={blocker}
+        errors={errors}
+        hydrated={hydrated}
+      />
+    </Form>
   );
 }

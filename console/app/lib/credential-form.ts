@@ -7,6 +7,7 @@ import {
   type CloudCredential,
   type CloudCredentialInput,
 } from '@pcm-ops/crds';
+import { checkedOf, textOf } from './form-data.js';
 import { hasErrors, zodFormErrors, type FormErrors } from './form-errors.js';
 
 export const SOURCE_KINDS = ['keys', 'role', 'ambient'] as const;
@@ -63,6 +64,35 @@ export const SECRET_FIELDS = ['accessKeyId', 'secretAccessKey', 'sessionToken'] 
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const SECRET_SUFFIX = '-aws-keys';
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'pcm-ops-console' };
+
+const TEXT_FIELDS = (Object.keys(EMPTY_CREDENTIAL_FORM) as Array<keyof CredentialForm>).filter(
+  (field): field is Exclude<keyof CredentialForm, 'organization' | 'source'> =>
+    field !== 'organization' && field !== 'source',
+);
+
+/**
+ * The form as posted, by the page's script or by the browser alone: every field by its name, the
+ * organization checkbox by its presence. `fixed` holds what the page does not let the user change
+ * (an edited credential's name and namespace), which the post cannot override.
+ */
+export function credentialFormFromData(
+  data: FormData,
+  fixed: Partial<CredentialForm> = {},
+): CredentialForm {
+  const form: CredentialForm = { ...EMPTY_CREDENTIAL_FORM };
+  for (const field of TEXT_FIELDS) form[field] = textOf(data, field);
+  const source = textOf(data, 'source');
+  form.source = (SOURCE_KINDS as readonly string[]).includes(source)
+    ? (source as SourceKind)
+    : 'keys';
+  form.organization = checkedOf(data, 'organization');
+  return { ...form, ...fixed };
+}
+
+/** The form without the values that must never be shown back (what a refusal echoes). */
+export function withoutSecrets(form: CredentialForm): CredentialForm {
+  return { ...form, ...Object.fromEntries(SECRET_FIELDS.map((field) => [field, ''])) };
+}
 
 /** Which form field shows an error about an API path of a CloudCredential. */
 export function credentialFieldOf(apiPath: string): string {

@@ -1,28 +1,23 @@
-// Delete with a confirmation step in the page itself, disabled with the reason when RBAC says no.
-import { useNavigate } from '@remix-run/react';
-import { useState, type ReactElement } from 'react';
+// Delete with a confirmation step in the page itself (a disclosure, so it works without
+// JavaScript), disabled with the reason when RBAC says no. It posts to the page's own action.
+import { Form, useNavigation } from '@remix-run/react';
+import type { ReactElement } from 'react';
+import { CsrfField } from './csrf-field.js';
 import type { Permission } from './kube.server.js';
-import { kubeSend, replyMessage, useCsrfToken } from './kube-client.js';
+
+/** What an action answers when the API server refused the delete. */
+export interface DeleteAnswer {
+  deleteProblem?: string;
+}
 
 interface DeleteButtonProps {
-  apiPath: string;
   what: string;
   permission: Permission;
-  /** Where to go once deleted. */
-  after: string;
+  answer?: DeleteAnswer | undefined;
 }
 
 export function DeleteButton(props: DeleteButtonProps): ReactElement {
-  const csrfToken = useCsrfToken();
-  const navigate = useNavigate();
-  const [confirming, setConfirming] = useState(false);
-  const [problem, setProblem] = useState('');
-  const remove = async (): Promise<void> => {
-    const reply = await kubeSend('DELETE', props.apiPath, csrfToken);
-    setConfirming(false);
-    if (!reply.ok) return setProblem(replyMessage(reply));
-    navigate(props.after);
-  };
+  const busy = useNavigation().state === 'submitting';
   if (!props.permission.allowed) {
     return (
       <span className="actions">
@@ -33,23 +28,21 @@ export function DeleteButton(props: DeleteButtonProps): ReactElement {
       </span>
     );
   }
+  const problem = props.answer?.deleteProblem;
   return (
     <span className="actions">
-      {confirming ? (
-        <>
-          <span>Delete {props.what}?</span>
-          <button type="button" className="danger" onClick={() => void remove()}>
+      <details className="confirm">
+        <summary className="button" role="button" data-action="delete">
+          Delete
+        </summary>
+        <Form method="post" className="inline">
+          <CsrfField />
+          <span>Delete {props.what}?</span>{' '}
+          <button type="submit" name="intent" value="delete" className="danger" disabled={busy}>
             Yes, delete
           </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Keep
-          </button>
-        </>
-      ) : (
-        <button type="button" onClick={() => setConfirming(true)}>
-          Delete
-        </button>
-      )}
+        </Form>
+      </details>
       {problem ? (
         <span className="problem" role="alert">
           {problem}

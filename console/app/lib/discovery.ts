@@ -1,5 +1,6 @@
 // Instance discovery through the operator's read API (relayed by the console as the user): the
 // query for one credential and region, and the answers folded into rows and per-place counts.
+import { tagLines } from '@pcm-ops/crds';
 import type { CredentialChoice } from './targets.js';
 
 /** What a target selector asks of one credential and region. */
@@ -46,8 +47,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 function queryString(region: string, selector: DiscoverySelector, ids: readonly string[]): string {
   const query = new URLSearchParams({ region });
-  for (const [key, values] of Object.entries(selector.tags ?? {}))
-    query.append('tag', `${key}=${values.join(',')}`);
+  for (const line of tagLines(selector.tags)) query.append('tag', line);
   for (const platform of selector.platforms ?? []) query.append('platform', platform);
   for (const state of selector.states ?? []) query.append('state', state);
   if (selector.onlineOnly) query.set('onlineOnly', 'true');

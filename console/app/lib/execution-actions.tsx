@@ -1,10 +1,11 @@
 // What a person can do with one execution: approve a suspended run, cancel, re-run, re-run the
 // failed targets only, clone into the form. Each button follows RBAC (SelfSubjectAccessReview in
-// the loader) and says why it is disabled; a refusal by the API server is shown as it came.
-import { Link, useNavigate, useRevalidator, useRouteLoaderData } from '@remix-run/react';
+// the loader) and says why it is disabled; a refusal by the API server is shown as it came. Each
+// button posts to the page's action, which acts on the console server as the user: with or
+// without JavaScript.
+import { Form, Link, useNavigation } from '@remix-run/react';
 import { useEffect, useState, type ReactElement } from 'react';
-import type { RootData } from '../root.js';
-import { executionHref, PCM } from './links.js';
+import { CsrfField } from './csrf-field.js';
 import type { NewExecution } from './rerun.js';
 
 export interface ActionsData {
@@ -17,7 +18,18 @@ export interface ActionsData {
   rerun: NewExecution;
   rerunFailed: NewExecution | null;
   failedCount: number;
+  /** The version the page shows: an approval is of this version, refused if it changed. */
+  resourceVersion: string;
 }
+
+/** What the action answers when the API server refused. */
+export interface ActionAnswer {
+  actionProblem?: string;
+}
+
+/** The posted `intent` of each button (clone is a link to the form). */
+export const POSTED_ACTIONS = ['approve', 'cancel', 'rerun', 'rerunFailed'] as const;
+export type PostedAction = (typeof POSTED_ACTIONS)[number];
 
 export type ActionKey = 'approve' | 'cancel' | 'rerun' | 'rerunFailed' | 'clone';
 
@@ -28,40 +40,6 @@ const LABELS: Record<ActionKey, string> = {
   rerunFailed: 'Re-run failed',
   clone: 'Clone',
 };
-
-interface Answer {
-  ok: boolean;
-  message: string;
-  name?: string;
-}
-
-async function send(path: string, init: RequestInit, csrfToken: string): Promise<Answer> {
-  const response = await fetch(`/k8s${PCM}${path}`, {
-    ...init,
-    headers: { ...init.headers, 'x-csrf-token': csrfToken },
-  }).catch((error: Error) => error);
-  if (response instanceof Error)
-    return { ok: false, message: `the console could not be reached: ${response.message}` };
-  const body = (await response.json().catch(() => ({}))) as {
-    message?: string;
-    metadata?: { name?: string };
-  };
-  if (response.ok) return { ok: true, message: '', name: body.metadata?.name };
-  const message = body.message ?? `the API server answered ${response.status}`;
-  return { ok: false, message: response.status === 403 ? `Not allowed: ${message}` : message };
-}
-
-const patchSpec = (spec: Record<string, boolean>): RequestInit => ({
-  method: 'PATCH',
-  headers: { 'content-type': 'application/merge-patch+json' },
-  body: JSON.stringify({ spec }),
-});
-
-const create = (manifest: NewExecution): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(manifest),
-});
 
 /** Actions that share a reason share one sentence: "Re-run, Clone: RBAC does not let you ...". */
 function reasonGroups(
@@ -81,16 +59,16 @@ function ActionButton(props: {
   blocker: string;
   busy: boolean;
   describedBy: string | undefined;
-  onClick: () => void;
 }): ReactElement {
   return (
     <button
-      type="button"
+      type="submit"
+      name="intent"
+      value={props.action}
       data-action={props.action}
       disabled={props.blocker !== '' || props.busy}
       title={props.blocker || undefined}
       aria-describedby={props.describedBy}
-      onClick={props.onClick}
     >
       {LABELS[props.action]}
     </button>
@@ -110,25 +88,17 @@ function Reasons({ groups }: { groups: Map<string, ActionKey[]> }): ReactElement
   );
 }
 
-export function ExecutionActions({ data }: { data: ActionsData }): ReactElement {
-  const root = useRouteLoaderData<RootData>('root');
-  const revalidator = useRevalidator();
-  const navigate = useNavigate();
-  const [problem, setProblem] = useState('');
-  const [busy, setBusy] = useState(false);
+export function ExecutionActions({
+  data,
+  answer,
+}: {
+  data: ActionsData;
+  answer?: ActionAnswer | undefined;
+}): ReactElement {
+  const busy = useNavigation().state === 'submitting';
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
-  const object = `/namespaces/${data.namespace}/scriptexecutions`;
-  const run = (path: string, init: RequestInit, thenOpen: boolean): void => {
-    setBusy(true);
-    void send(path, init, root?.csrfToken ?? '').then((answer) => {
-      setBusy(false);
-      setProblem(answer.message);
-      if (answer.ok && thenOpen && answer.name)
-        navigate(executionHref(data.namespace, answer.name));
-      else revalidator.revalidate();
-    });
-  };
+  const problem = answer?.actionProblem ?? '';
   const { blockers } = data;
   const shown = (Object.keys(LABELS) as ActionKey[]).filter(
     (key) => key !== 'approve' || data.suspended,
@@ -138,38 +108,33 @@ export function ExecutionActions({ data }: { data: ActionsData }): ReactElement 
     const index = [...groups.values()].findIndex((keys) => keys.includes(key));
     return index === -1 ? undefined : `reason-${index}`;
   };
-  const button = (action: ActionKey, onClick: () => void): ReactElement => (
+  const button = (action: ActionKey): ReactElement => (
     <ActionButton
       key={action}
       action={action}
       blocker={blockers[action]}
       busy={busy}
       describedBy={describedBy(action)}
-      onClick={onClick}
     />
   );
-  const self = `${object}/${data.name}`;
   const cloneHref = `/aws/executions/new?from=${data.namespace}/${data.name}`;
   return (
     <div className="actions" data-hydrated={hydrated ? '' : undefined}>
-      <div className="buttons">
-        {data.suspended
-          ? button('approve', () => run(self, patchSpec({ suspend: false }), false))
-          : null}
-        {button('cancel', () => run(self, patchSpec({ cancel: true }), false))}
-        {button('rerun', () => run(object, create(data.rerun), true))}
-        {button(
-          'rerunFailed',
-          () => data.rerunFailed && run(object, create(data.rerunFailed), true),
-        )}
+      <Form method="post" className="buttons">
+        <CsrfField />
+        <input type="hidden" name="resourceVersion" value={data.resourceVersion} />
+        {data.suspended ? button('approve') : null}
+        {button('cancel')}
+        {button('rerun')}
+        {button('rerunFailed')}
         {blockers.clone ? (
-          button('clone', () => undefined)
+          button('clone')
         ) : (
           <Link className="button" data-action="clone" to={cloneHref}>
             Clone
           </Link>
         )}
-      </div>
+      </Form>
       <Reasons groups={groups} />
       {problem ? (
         <span className="problem" role="alert">

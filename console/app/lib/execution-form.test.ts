@@ -5,6 +5,10 @@ import {
   buildExecution,
   emptyForm,
   formFromExecution,
+  initialForm,
+  parameterDefaults,
+  withPostedScript,
+  withScript,
   type ExecutionForm,
   type FormContext,
 } from './execution-form.js';
@@ -254,6 +258,125 @@ describe('formFromExecution', () => {
       interpreter: 'sh',
     });
     expect(buildExecution(cloned, context, false).manifest?.spec.targets).toEqual(targets);
+  });
+});
+
+describe('parameter inputs', () => {
+  const script = context.scripts[0]!;
+
+  it('start with each default, never one for a sensitive parameter', () => {
+    expect(parameterDefaults(script)).toEqual({ MODE: 'check' });
+    expect(
+      withScript(form({ parameters: { OLD: 'x' } }), 'patch-check', context.scripts),
+    ).toMatchObject({
+      scriptName: 'patch-check',
+      parameters: { MODE: 'check' },
+    });
+    expect(initialForm({ scriptName: 'patch-check', ...context }).parameters).toEqual({
+      MODE: 'check',
+    });
+    expect(initialForm({ scriptName: null, ...context })).toEqual(emptyForm());
+  });
+
+  it('after "Show parameters" without JavaScript, keep what was posted for the chosen script only', () => {
+    const posted = form({ scriptName: 'patch-check', parameters: { OLD: 'x', RETRIES: '5' } });
+    expect(withPostedScript(posted, context.scripts).parameters).toEqual({
+      MODE: 'check',
+      RETRIES: '5',
+    });
+    const cleared = form({ scriptName: 'patch-check', parameters: { MODE: '' } });
+    expect(withPostedScript(cleared, context.scripts).parameters).toEqual({ MODE: '' });
+  });
+
+  it('send a cleared default as an explicit empty value, and leave out an empty one without', () => {
+    const built = buildExecution(
+      form({ parameters: { RETRIES: '3', TICKET: '', MODE: '' } }),
+      context,
+      false,
+    );
+    expect(built.errors).toEqual([
+      {
+        field: 'parameters.MODE',
+        path: 'spec.parameters.MODE',
+        message: 'must be one of: check, apply',
+      },
+    ]);
+    const kept = buildExecution(
+      form({ parameters: { RETRIES: '3', TICKET: '' } }),
+      {
+        ...context,
+        scripts: [
+          { ...script, parameters: [...script.parameters, { name: 'SUFFIX', default: '-x' }] },
+        ],
+      },
+      false,
+    );
+    expect(kept.manifest?.spec.parameters).toEqual({ RETRIES: '3' });
+    const cleared = buildExecution(
+      form({ parameters: { RETRIES: '3', SUFFIX: '' } }),
+      {
+        ...context,
+        scripts: [
+          { ...script, parameters: [...script.parameters, { name: 'SUFFIX', default: '-x' }] },
+        ],
+      },
+      false,
+    );
+    expect(cleared.manifest?.spec.parameters).toEqual({ RETRIES: '3', SUFFIX: '' });
+  });
+
+  it('ask for the Secret of a required sensitive parameter, and for both its name and key', () => {
+    const secretScript = {
+      ...script,
+      parameters: [{ name: 'TOKEN', type: 'string' as const, required: true, sensitive: true }],
+    };
+    const withSecret = { ...context, scripts: [secretScript] };
+    expect(buildExecution(form({ parameters: {} }), withSecret, false).errors).toEqual([
+      {
+        field: 'parameters.TOKEN',
+        path: 'spec.secretParameters',
+        message: 'parameter TOKEN is required and sensitive: give it in spec.secretParameters',
+      },
+    ]);
+    const half = form({ parameters: {}, secretParameters: { TOKEN: { name: 'vault', key: '' } } });
+    expect(buildExecution(half, withSecret, false).errors).toEqual([
+      {
+        field: 'parameters.TOKEN',
+        path: 'spec.secretParameters',
+        message: 'give both the Secret name and the key',
+      },
+    ]);
+    const full = form({
+      parameters: {},
+      secretParameters: { TOKEN: { name: 'vault', key: 'token' } },
+    });
+    expect(buildExecution(full, withSecret, false).manifest?.spec.secretParameters).toEqual([
+      { name: 'TOKEN', secretKeyRef: { name: 'vault', key: 'token' } },
+    ]);
+  });
+
+  it('of a clone hold its values, and the default of each parameter it left to the default', () => {
+    const execution = {
+      apiVersion: 'pcm-ops.io/v1alpha1',
+      kind: 'ScriptExecution',
+      metadata: { name: 'old', namespace: 'ops' },
+      spec: {
+        scriptRef: { name: 'patch-check' },
+        parameters: { RETRIES: '2', TICKET: '' },
+        secretParameters: [{ name: 'TOKEN', secretKeyRef: { name: 'vault', key: 'token' } }],
+        suspend: false,
+        cancel: false,
+        targets: [],
+      },
+    } as unknown as ScriptExecution;
+    const cloned = initialForm({ source: execution, ...context });
+    expect(cloned.parameters).toEqual({ MODE: 'check', RETRIES: '2', TICKET: '' });
+    expect(cloned.secretParameters).toEqual({ TOKEN: { name: 'vault', key: 'token' } });
+    // without the scripts (the old call) the clone holds only what its spec gives
+    expect(formFromExecution(execution, context.credentials).parameters).toEqual({
+      RETRIES: '2',
+      TICKET: '',
+    });
   });
 });
 

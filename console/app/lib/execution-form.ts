@@ -3,17 +3,22 @@
 // existing execution (clone). Every error names the form field it belongs to.
 import {
   API_VERSION,
+  countsAsGiven,
   fieldErrors,
   INTERPRETERS,
-  matchesInFull,
+  parameterProblems,
+  parseTags,
+  SECRET_PARAMETERS_FIELD,
   ScriptExecutionSchema,
+  splitList,
+  tagLines,
   type ExecutionTarget,
   type Interpreter,
   type ScriptExecution,
   type ScriptParameter,
 } from '@pcm-ops/crds';
 import { describeProblem, parseTargetsCsv, type CsvTarget } from './csv-targets.js';
-import { parseTags, splitList, tagLines, type CredentialChoice } from './targets.js';
+import type { CredentialChoice } from './targets.js';
 
 export type TargetMode = 'tags' | 'ids' | 'csv' | 'cloned';
 
@@ -110,43 +115,38 @@ const error = (field: string, path: string, message: string): FormError => ({
 });
 
 // ---------------------------------------------------------------------------------------------
-// parameters: the checks the operator makes when it renders the script, with the same messages
+// parameters: the API package's rule, the one the operator checks before it renders the script.
+// The form knows of a Secret only its name and key, so a value read from one is taken as given.
 
 type Declaration = ScriptChoice['parameters'][number];
-type Check = (declaration: Declaration, value: string) => string | undefined;
 
-function patternProblem(pattern: string | undefined, value: string): string | undefined {
-  if (pattern === undefined) return undefined;
-  const matched = matchesInFull(pattern, value);
-  if (matched === undefined)
-    return `the script's pattern ${pattern} is not a valid regular expression`;
-  return matched ? undefined : `must match the pattern ${pattern}`;
+/** The inputs a script's parameters start with: each default, so clearing one means "empty". */
+export function parameterDefaults(script: ScriptChoice | undefined): Record<string, string> {
+  const entries = (script?.parameters ?? [])
+    .filter((d) => !d.sensitive && d.default !== undefined)
+    .map((d) => [d.name, d.default!] as const);
+  return Object.fromEntries(entries);
 }
 
-const CHECKS: Record<string, Check> = {
-  string: (declaration, value) => patternProblem(declaration.pattern, value),
-  int: (_, value) => (/^-?[0-9]+$/.test(value) ? undefined : 'must be a whole number'),
-  bool: (_, value) => (value === 'true' || value === 'false' ? undefined : 'must be true or false'),
-  enum: (declaration, value) =>
-    declaration.values?.includes(value)
-      ? undefined
-      : `must be one of: ${(declaration.values ?? []).join(', ')}`,
-};
+const complete = (ref: SecretRef | undefined): boolean => Boolean(ref?.name && ref.key);
+const started = (ref: SecretRef | undefined): boolean => Boolean(ref?.name || ref?.key);
 
-function parameterProblem(declaration: Declaration, value: string | undefined): string | undefined {
-  if (value === undefined || value === '') {
-    const needed = declaration.required === true && declaration.default === undefined;
-    return needed ? `parameter ${declaration.name} is required` : undefined;
-  }
-  return CHECKS[declaration.type ?? 'string']?.(declaration, value);
+/** What spec.parameters will hold: every input, but an empty one where it means "not given". */
+function plainValues(
+  form: ExecutionForm,
+  declared: readonly Declaration[],
+): Record<string, string> {
+  const entries = Object.entries(form.parameters).filter(([name, value]) => {
+    const declaration = declared.find((d) => d.name === name);
+    return !declaration || countsAsGiven(declaration, value);
+  });
+  return Object.fromEntries(entries);
 }
 
-function secretProblem(declaration: Declaration, ref: SecretRef | undefined): string | undefined {
-  const given = Boolean(ref?.name) || Boolean(ref?.key);
-  if (given && !(ref?.name && ref.key)) return 'give both the Secret name and the key';
-  if (!given && declaration.required === true)
-    return `parameter ${declaration.name} is required and sensitive: name the Secret that holds it`;
-  return undefined;
+/** The Secrets named in full, by parameter: their values are not known here. */
+function secretReferences(form: ExecutionForm): Record<string, null> {
+  const named = Object.entries(form.secretParameters).filter(([, ref]) => complete(ref));
+  return Object.fromEntries(named.map(([name]) => [name, null]));
 }
 
 export function parameterErrors(
@@ -154,13 +154,23 @@ export function parameterErrors(
   script: ScriptChoice | undefined,
 ): FormError[] {
   if (!script) return [];
-  return script.parameters.flatMap((declaration) => {
-    const field = `parameters.${declaration.name}`;
-    const problem = declaration.sensitive
-      ? secretProblem(declaration, form.secretParameters[declaration.name])
-      : parameterProblem(declaration, form.parameters[declaration.name]);
-    return problem ? [error(field, `spec.parameters.${declaration.name}`, problem)] : [];
-  });
+  // a half-filled reference is the form's own problem, and the one to fix first
+  const halfFilled = new Set(
+    Object.entries(form.secretParameters)
+      .filter(([, ref]) => started(ref) && !complete(ref))
+      .map(([name]) => name),
+  );
+  const incomplete = [...halfFilled].map((name) =>
+    error(`parameters.${name}`, SECRET_PARAMETERS_FIELD, 'give both the Secret name and the key'),
+  );
+  const shared = parameterProblems(
+    script.parameters,
+    plainValues(form, script.parameters),
+    secretReferences(form),
+  )
+    .filter((e) => !halfFilled.has(e.parameter))
+    .map((e) => error(`parameters.${e.parameter}`, e.field, e.message));
+  return [...incomplete, ...shared];
 }
 
 function parametersOf(
@@ -170,13 +180,10 @@ function parametersOf(
   parameters?: Record<string, string>;
   secretParameters?: { name: string; secretKeyRef: SecretRef }[];
 } {
-  const declared = script?.parameters ?? [];
-  const plain = Object.entries(form.parameters).filter(
-    ([name, value]) => value !== '' && !declared.find((d) => d.name === name)?.sensitive,
-  );
-  const secret = declared
-    .filter((d) => d.sensitive && form.secretParameters[d.name]?.name)
-    .map((d) => ({ name: d.name, secretKeyRef: form.secretParameters[d.name]! }));
+  const plain = Object.entries(plainValues(form, script?.parameters ?? []));
+  const secret = Object.entries(form.secretParameters)
+    .filter(([, ref]) => complete(ref))
+    .map(([name, ref]) => ({ name, secretKeyRef: { name: ref.name, key: ref.key } }));
   return {
     ...(plain.length ? { parameters: Object.fromEntries(plain) } : {}),
     ...(secret.length ? { secretParameters: secret } : {}),
@@ -542,16 +549,36 @@ function limitsForm(spec: ScriptExecution['spec']): Partial<ExecutionForm> {
   };
 }
 
-/** The form filled from an existing execution: same script, parameters, targets and limits. */
+/**
+ * The clone's parameter inputs: the values its spec gives, and the script's default for each
+ * parameter it left to the default (not one it takes from a Secret).
+ */
+function clonedParameters(
+  spec: ScriptExecution['spec'],
+  script: ScriptChoice | undefined,
+): Record<string, string> {
+  const fromSecrets = new Set((spec.secretParameters ?? []).map((p) => p.name));
+  const defaults = Object.entries(parameterDefaults(script)).filter(
+    ([name]) => !fromSecrets.has(name),
+  );
+  return { ...Object.fromEntries(defaults), ...spec.parameters };
+}
+
+/**
+ * The form filled from an existing execution: same script, parameters, targets and limits.
+ * `scripts` supplies the defaults of the parameters the execution left to them.
+ */
 export function formFromExecution(
   execution: ScriptExecution,
   credentials: readonly CredentialChoice[],
+  scripts: readonly ScriptChoice[] = [],
 ): ExecutionForm {
   const spec = execution.spec;
+  const script = spec.script ? undefined : scripts.find((s) => s.name === spec.scriptRef?.name);
   return {
     ...emptyForm(),
     ...scriptForm(spec),
-    parameters: { ...spec.parameters },
+    parameters: clonedParameters(spec, script),
     secretParameters: Object.fromEntries(
       (spec.secretParameters ?? []).map((p) => [p.name, { ...p.secretKeyRef }]),
     ),
@@ -559,6 +586,45 @@ export function formFromExecution(
     changeRef: spec.changeRef ?? '',
     ...limitsForm(spec),
   };
+}
+
+/** The form with `scriptName` chosen, its parameter inputs holding that script's defaults. */
+export function withScript(
+  form: ExecutionForm,
+  scriptName: string,
+  scripts: readonly ScriptChoice[],
+): ExecutionForm {
+  const script = scripts.find((s) => s.name === scriptName);
+  return { ...form, scriptName, parameters: parameterDefaults(script) };
+}
+
+/**
+ * The form a page without JavaScript shows after "Show parameters": the chosen script's defaults,
+ * overlaid with what was posted for the parameters that script declares.
+ */
+export function withPostedScript(
+  form: ExecutionForm,
+  scripts: readonly ScriptChoice[],
+): ExecutionForm {
+  const script = scripts.find((s) => s.name === form.scriptName);
+  const declared = new Set(script?.parameters.map((d) => d.name));
+  const posted = Object.entries(form.parameters).filter(([name]) => declared.has(name));
+  return { ...form, parameters: { ...parameterDefaults(script), ...Object.fromEntries(posted) } };
+}
+
+/**
+ * The form the new-execution page opens with: a clone of `source`, or an empty form with the
+ * script `scriptName` (from `?script=`) chosen and its defaults filled in.
+ */
+export function initialForm(options: {
+  source?: ScriptExecution;
+  scriptName?: string | null;
+  credentials: readonly CredentialChoice[];
+  scripts: readonly ScriptChoice[];
+}): ExecutionForm {
+  const { source, scriptName, credentials, scripts } = options;
+  if (source) return formFromExecution(source, credentials, scripts);
+  return scriptName ? withScript(emptyForm(), scriptName, scripts) : emptyForm();
 }
 
 /** Kubernetes' own 422: `details.causes[]` with a field each, shown next to the form field. */

@@ -1,20 +1,20 @@
 // Pure views over ScriptExecution and ExecutionBatch objects for the pages.
-import { PHASES, type ExecutionBatch, type Phase, type ScriptExecution } from '@pcm-ops/crds';
+import {
+  isTerminalPhase,
+  PHASES,
+  type ExecutionBatch,
+  type Phase,
+  type ScriptExecution,
+} from '@pcm-ops/crds';
 
 export const PHASE_ORDER: readonly Phase[] = PHASES;
-const TERMINAL: ReadonlySet<string> = new Set([
-  'Succeeded',
-  'PartiallySucceeded',
-  'Failed',
-  'Cancelled',
-  'TimedOut',
-]);
 const FAILED: ReadonlySet<string> = new Set(['PartiallySucceeded', 'Failed', 'TimedOut']);
 const ACTIVE: ReadonlySet<string> = new Set(['Pending', 'Resolving', 'Running']);
 
 export const isPhase = (value: string | null): value is Phase =>
   value !== null && (PHASE_ORDER as readonly string[]).includes(value);
-export const isTerminal = (phase: string | undefined): boolean => TERMINAL.has(phase ?? '');
+/** The run is over: the API package's rule, the one the operator stops reconciling by. */
+export const isTerminal = (phase: string | undefined): boolean => isTerminalPhase(phase);
 
 export interface ExecutionRow {
   namespace: string;

@@ -1,5 +1,5 @@
 // Form controls that show their error right beside them, named and announced.
-import { useEffect, useState, type ChangeEvent, type ReactElement, type ReactNode } from 'react';
+import type { ChangeEvent, ReactElement, ReactNode } from 'react';
 import type { FormErrors } from './form-errors.js';
 
 export function FieldError({
@@ -125,25 +125,23 @@ export function FormProblem({ errors }: { errors: FormErrors }): ReactElement | 
 }
 
 /**
- * The submit button, disabled with the reason when the user may not, and a note on errors. It
- * stays disabled until the page is hydrated: a form sent by the browser itself would put its
- * values (access keys included) into a URL.
+ * The submit button, disabled with the reason when the user may not, and a note on errors. The
+ * form posts to the route's action, so it works before (or without) the page's script.
  */
 export function SubmitBar(props: {
   label: string;
   busy: boolean;
   blocker: string;
   errors: FormErrors;
+  hydrated: boolean;
 }): ReactElement {
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
   const fieldErrors = Object.keys(props.errors).some((field) => field !== 'form');
   return (
-    <div className="actions" data-hydrated={hydrated ? 'true' : undefined}>
+    <div className="actions" data-hydrated={props.hydrated ? 'true' : undefined}>
       <button
         type="submit"
         className="primary"
-        disabled={!hydrated || props.busy || props.blocker !== ''}
+        disabled={props.busy || props.blocker !== ''}
         title={props.blocker}
       >
         {props.label}

@@ -1,7 +1,7 @@
 // The instances page's filters, all in the query string so every view has a URL.
-import { INSTANCE_STATES, PLATFORMS } from '@pcm-ops/crds';
+import { INSTANCE_STATES, parseTags, PLATFORMS, splitList } from '@pcm-ops/crds';
 import { discoveryQueries, type DiscoveryQuery } from './discovery.js';
-import { parseTags, splitList, type CredentialChoice } from './targets.js';
+import type { CredentialChoice } from './targets.js';
 
 export interface InstanceFilters {
   credentials: string[];

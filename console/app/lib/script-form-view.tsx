@@ -1,8 +1,12 @@
 // The script form: interpreter, a real code editor for the body, one row per parameter with the
-// fields the Script schema allows, and default timeouts and rate control.
-import { useState, type FormEvent, type ReactElement } from 'react';
-import { INTERPRETERS, PARAMETER_TYPES, type Interpreter, type ScriptInput } from '@pcm-ops/crds';
+// fields the Script schema allows, and default timeouts and rate control. It posts to the route's
+// action: the page's script sends its state (the code editor's text included) under the names the
+// inputs carry, so that a browser without JavaScript, sending the form itself, is understood alike.
+import { Form, useNavigation } from '@remix-run/react';
+import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
+import { INTERPRETERS, PARAMETER_TYPES, type Interpreter } from '@pcm-ops/crds';
 import { CodeEditor } from './code-editor.js';
+import { CsrfField, HiddenFields, useFormPost } from './csrf-field.js';
 import type { FormErrors } from './form-errors.js';
 import {
   CheckField,
@@ -12,14 +16,28 @@ import {
   SubmitBar,
   TextField,
 } from './form-fields.js';
-import { EMPTY_PARAMETER, planScript, type ParameterRow, type ScriptForm } from './script-form.js';
+import {
+  EMPTY_PARAMETER,
+  planScript,
+  scriptFormData,
+  type ParameterRow,
+  type ScriptForm,
+} from './script-form.js';
+
+/** What the route's action answered when it changed nothing. */
+export interface ScriptAnswer {
+  errors: FormErrors;
+  values: ScriptForm;
+}
 
 interface Props {
   initial: ScriptForm;
   editing: boolean;
   blocker: string;
   submitLabel: string;
-  onSubmit: (script: ScriptInput) => Promise<FormErrors | undefined>;
+  answer?: ScriptAnswer | undefined;
+  /** Fields the action needs besides the user's input, such as the loaded resourceVersion. */
+  hidden?: Record<string, string>;
 }
 
 type Update = <K extends keyof ScriptForm>(key: K, value: ScriptForm[K]) => void;
@@ -79,6 +97,7 @@ function ParameterRowView(props: {
       <td>
         <input
           type="checkbox"
+          name={`parameters.${index}.required`}
           aria-label={`Parameter ${index + 1} required`}
           checked={row.required}
           onChange={(event) => change({ required: event.target.checked })}
@@ -90,6 +109,7 @@ function ParameterRowView(props: {
       <td>
         <input
           type="checkbox"
+          name={`parameters.${index}.sensitive`}
           aria-label={`Parameter ${index + 1} sensitive`}
           checked={row.sensitive}
           onChange={(event) => change({ sensitive: event.target.checked })}
@@ -104,8 +124,14 @@ function ParameterRowView(props: {
   );
 }
 
-function Parameters(props: { form: ScriptForm; errors: FormErrors; update: Update }): ReactElement {
-  const rows = props.form.parameters;
+function Parameters(props: {
+  form: ScriptForm;
+  errors: FormErrors;
+  update: Update;
+  hydrated: boolean;
+}): ReactElement {
+  // Without the page's script rows cannot be added: a spare blank row stands in (dropped if unused).
+  const rows = props.hydrated ? props.form.parameters : [...props.form.parameters, EMPTY_PARAMETER];
   const set = (next: ParameterRow[]): void => props.update('parameters', next);
   return (
     <fieldset>
@@ -143,9 +169,11 @@ function Parameters(props: { form: ScriptForm; errors: FormErrors; update: Updat
         </table>
       ) : null}
       <FieldError field="parameters" errors={props.errors} />
-      <button type="button" onClick={() => set([...rows, { ...EMPTY_PARAMETER }])}>
-        Add parameter
-      </button>
+      {props.hydrated ? (
+        <button type="button" onClick={() => set([...rows, { ...EMPTY_PARAMETER }])}>
+          Add parameter
+        </button>
+      ) : null}
     </fieldset>
   );
 }
@@ -190,21 +218,25 @@ function Limits(props: { form: ScriptForm; errors: FormErrors; update: Update })
 }
 
 export function ScriptFormView(props: Props): ReactElement {
-  const [form, setForm] = useState(props.initial);
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { answer } = props;
+  const [form, setForm] = useState(answer?.values ?? props.initial);
+  const [errors, setErrors] = useState<FormErrors>(answer?.errors ?? {});
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  useEffect(() => setErrors(answer?.errors ?? {}), [answer]);
+  const busy = useNavigation().state === 'submitting';
+  const post = useFormPost();
   const update: Update = (key, value) => setForm((current) => ({ ...current, [key]: value }));
-  const submit = async (event: FormEvent): Promise<void> => {
+  const submit = (event: FormEvent): void => {
     event.preventDefault();
     const planned = planScript(form);
-    if (!planned.script) return setErrors(planned.errors);
-    setBusy(true);
-    const refused = await props.onSubmit(planned.script);
-    setBusy(false);
-    setErrors(refused ?? {});
+    setErrors(planned.errors);
+    if (planned.script) post(scriptFormData(form), props.hidden);
   };
   return (
-    <form className="form" onSubmit={(event) => void submit(event)} noValidate data-form="script">
+    <Form method="post" className="form" onSubmit={submit} noValidate data-form="script">
+      <CsrfField />
+      <HiddenFields fields={props.hidden ?? {}} />
       <FormProblem errors={errors} />
       <fieldset>
         <legend>Script</legend>
@@ -268,9 +300,15 @@ export function ScriptFormView(props: Props): ReactElement {
         />
         <FieldError field="body" errors={errors} />
       </fieldset>
-      <Parameters form={form} errors={errors} update={update} />
+      <Parameters form={form} errors={errors} update={update} hydrated={hydrated} />
       <Limits form={form} errors={errors} update={update} />
-      <SubmitBar label={props.submitLabel} busy={busy} blocker={props.blocker} errors={errors} />
-    </form>
+      <SubmitBar
+        label={props.submitLabel}
+        busy={busy}
+        blocker={props.blocker}
+        errors={errors}
+        hydrated={hydrated}
+      />
+    </Form>
   );
 }

@@ -2,12 +2,14 @@
 // console creates or replaces, validated by the API's own zod schema before anything is sent.
 import {
   API_VERSION,
+  INTERPRETERS,
   OBJECT_NAME_PATTERN,
   ScriptSchema,
   type Interpreter,
   type Script,
   type ScriptInput,
 } from '@pcm-ops/crds';
+import { checkedOf, textOf as postedText } from './form-data.js';
 import { hasErrors, zodFormErrors, type FormErrors } from './form-errors.js';
 
 export interface ParameterRow {
@@ -217,4 +219,72 @@ export function parameterSummary(script: Script): string {
   return (script.spec.parameters ?? [])
     .map((p) => `${p.name}: ${p.type}${p.required ? '' : '?'}${p.sensitive ? ' (sensitive)' : ''}`)
     .join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// the form as posted: the page's script sends what the browser alone would, under the same names
+
+const TEXT_FIELDS = [
+  'name',
+  'namespace',
+  'description',
+  'body',
+  'deliverySeconds',
+  'executionSeconds',
+  'maxConcurrency',
+  'maxErrors',
+] as const;
+const ROW_TEXT = ['name', 'type', 'description', 'default', 'pattern', 'values'] as const;
+const ROW_CHECKS = ['required', 'sensitive'] as const;
+const ROW_KEY = /^parameters\.(\d+)\./;
+
+/** The post the form stands for; a checkbox is sent when checked, as a browser sends it. */
+export function scriptFormData(form: ScriptForm): FormData {
+  const data = new FormData();
+  for (const field of TEXT_FIELDS) data.set(field, form[field]);
+  data.set('interpreter', form.interpreter);
+  if (form.linux) data.set('linux', 'on');
+  if (form.windows) data.set('windows', 'on');
+  form.parameters.forEach((row, index) => {
+    for (const field of ROW_TEXT) data.set(`parameters.${index}.${field}`, row[field]);
+    for (const field of ROW_CHECKS) if (row[field]) data.set(`parameters.${index}.${field}`, 'on');
+  });
+  return data;
+}
+
+function rowFromData(data: FormData, index: number): ParameterRow {
+  const row: ParameterRow = { ...EMPTY_PARAMETER };
+  for (const field of ROW_TEXT) row[field] = postedText(data, `parameters.${index}.${field}`);
+  for (const field of ROW_CHECKS) row[field] = checkedOf(data, `parameters.${index}.${field}`);
+  row.type ||= 'string';
+  return row;
+}
+
+const blankRow = (row: ParameterRow): boolean =>
+  JSON.stringify(row) === JSON.stringify(EMPTY_PARAMETER);
+
+/**
+ * The form from a post. Rows are read by their index; a row left entirely blank (the spare row a
+ * page without JavaScript offers) is dropped. `fixed` holds what the page does not let the user
+ * change (an edited script's name and namespace).
+ */
+export function scriptFormFromData(data: FormData, fixed: Partial<ScriptForm> = {}): ScriptForm {
+  const form: ScriptForm = { ...EMPTY_SCRIPT_FORM, parameters: [] };
+  for (const field of TEXT_FIELDS) form[field] = postedText(data, field);
+  const interpreter = postedText(data, 'interpreter');
+  form.interpreter = (INTERPRETERS as readonly string[]).includes(interpreter)
+    ? (interpreter as Interpreter)
+    : 'bash';
+  form.linux = checkedOf(data, 'linux');
+  form.windows = checkedOf(data, 'windows');
+  const indexes = new Set<number>();
+  for (const key of data.keys()) {
+    const match = ROW_KEY.exec(key);
+    if (match) indexes.add(Number(match[1]));
+  }
+  form.parameters = [...indexes]
+    .sort((a, b) => a - b)
+    .map((index) => rowFromData(data, index))
+    .filter((row) => !blankRow(row));
+  return { ...form, ...fixed };
 }

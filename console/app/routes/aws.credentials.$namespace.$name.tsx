@@ -1,19 +1,31 @@
 // One credential: what the operator found (Ready or why not, account, identity, expiry), the
 // form to change it, and Delete, each enabled only when RBAC allows it.
-import { json, type LoaderFunctionArgs } from '@remix-run/server-runtime';
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+} from '@remix-run/server-runtime';
 import type { MetaFunction } from '@remix-run/react';
-import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import { OBJECT_NAME_PATTERN, type CloudCredential } from '@pcm-ops/crds';
-import { updateCredential } from '../lib/credential-actions.js';
-import { credentialRow, credentialToForm } from '../lib/credential-form.js';
-import { CredentialFormView } from '../lib/credential-form-view.js';
-import { DeleteButton } from '../lib/delete-button.js';
-import { useCsrfToken } from '../lib/kube-client.js';
+import { kubeAs, refused } from '../lib/actions.server.js';
+import { updateCredential } from '../lib/credential-actions.server.js';
+import {
+  credentialFormFromData,
+  credentialRow,
+  credentialToForm,
+  planCredential,
+  withoutSecrets,
+} from '../lib/credential-form.js';
+import { CredentialFormView, type CredentialAnswer } from '../lib/credential-form-view.js';
+import { DeleteButton, type DeleteAnswer } from '../lib/delete-button.js';
+import { deleteAs, INTENT, stored } from '../lib/delete.server.js';
 import { canI, kubeGet, requireUser, type Permission } from '../lib/kube.server.js';
 import { PCM } from '../lib/links.js';
 import { useLiveList } from '../lib/live-list.js';
-import { yamlHref } from '../lib/resource-links.js';
+import { credentialHref, yamlHref } from '../lib/resource-links.js';
 import { RouteError } from '../lib/route-error.js';
 
 export const meta: MetaFunction = ({ params }) => [{ title: `${params.name ?? ''} · PCM-Ops` }];
@@ -26,13 +38,35 @@ interface DetailData {
   keysBlocker: string;
 }
 
-export async function loader({ context, params }: LoaderFunctionArgs): Promise<DetailData> {
-  requireUser(context);
+function objectOf(params: ActionFunctionArgs['params']): { namespace: string; name: string } {
   const namespace = params.namespace ?? '';
   const name = params.name ?? '';
   if (!OBJECT_NAME_PATTERN.test(namespace) || !OBJECT_NAME_PATTERN.test(name)) {
     throw json({ message: 'not a valid namespace or credential name' }, { status: 404 });
   }
+  return { namespace, name };
+}
+
+/** Save (conditional on the version the form was loaded at) or delete, as the user. */
+export async function action({ context, params, request }: ActionFunctionArgs): Promise<Response> {
+  const kube = kubeAs(context);
+  const { namespace, name } = objectOf(params);
+  const path = `${PCM}/namespaces/${namespace}/cloudcredentials/${name}`;
+  const data = await request.formData();
+  if (data.get(INTENT) === 'delete') return deleteAs(kube, path, '/aws/credentials');
+  const current = await stored<CloudCredential>(kube, path, data);
+  const form = credentialFormFromData(data, { namespace, name });
+  const existingSecret = current.spec.aws?.source.secretRef?.name ?? '';
+  const planned = planCredential(form, { existingSecret });
+  if (!planned.plan) return refused(planned.errors, withoutSecrets(form));
+  const outcome = await updateCredential(planned.plan, current, kube);
+  if (outcome.errors) return refused(outcome.errors, withoutSecrets(form), outcome.status);
+  return redirect(credentialHref(namespace, name));
+}
+
+export async function loader({ context, params }: LoaderFunctionArgs): Promise<DetailData> {
+  requireUser(context);
+  const { namespace, name } = objectOf(params);
   const base = `${PCM}/namespaces/${namespace}/cloudcredentials`;
   const [credential, list, update, remove, secret] = await Promise.all([
     kubeGet<CloudCredential>(context, `${base}/${name}`),
@@ -101,8 +135,7 @@ export default function CredentialDetail(): ReactElement {
   const { credential } = data;
   const namespace = credential.metadata.namespace ?? '';
   const name = credential.metadata.name ?? '';
-  const csrf = useCsrfToken();
-  const revalidator = useRevalidator();
+  const answer = useActionData<CredentialAnswer & DeleteAnswer>();
   useLiveList('cloudcredentials', namespace);
   const secretName = credential.spec.aws?.source.secretRef?.name;
   return (
@@ -114,10 +147,9 @@ export default function CredentialDetail(): ReactElement {
         <h1>{name}</h1>
         <Link to={yamlHref('cloudcredentials', namespace, name)}>YAML</Link>
         <DeleteButton
-          apiPath={`${PCM}/namespaces/${namespace}/cloudcredentials/${name}`}
           what={`credential ${name}${secretName ? ` and its Secret ${secretName}` : ''}`}
           permission={data.remove}
-          after="/aws/credentials"
+          answer={answer}
         />
       </header>
       <Status credential={credential} />
@@ -130,12 +162,14 @@ export default function CredentialDetail(): ReactElement {
         blocker={data.update.reason}
         keysBlocker={data.keysBlocker}
         submitLabel="Save changes"
-        onSubmit={async (plan) => {
-          const refused = await updateCredential(plan, credential, csrf);
-          if (!refused) revalidator.revalidate();
-          return refused;
-        }}
-      />
+        answer={answer?.values ? answer : undefined}
+      >
+        <input
+          type="hidden"
+          name="resourceVersion"
+          value={credential.metadata.resourceVersion ?? ''}
+        />
+      </CredentialFormView>
     </>
   );
 }

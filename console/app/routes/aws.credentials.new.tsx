@@ -1,15 +1,24 @@
 // A new credential from access keys, a role ARN or the operator's own identity. The form is
-// checked by the API's schema in the browser, then dry-run by the API server, before anything is
-// created.
-import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
+// checked by the API's schema (in the page, and again by the action), then dry-run by the API
+// server, before the action creates anything, on the console server, as the user.
+import {
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+} from '@remix-run/server-runtime';
 import type { MetaFunction } from '@remix-run/react';
-import { Link, useLoaderData, useNavigate } from '@remix-run/react';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import type { CloudCredential } from '@pcm-ops/crds';
-import { createCredential } from '../lib/credential-actions.js';
-import { EMPTY_CREDENTIAL_FORM } from '../lib/credential-form.js';
-import { CredentialFormView } from '../lib/credential-form-view.js';
-import { useCsrfToken } from '../lib/kube-client.js';
+import { kubeAs, refused } from '../lib/actions.server.js';
+import { createCredential } from '../lib/credential-actions.server.js';
+import {
+  credentialFormFromData,
+  EMPTY_CREDENTIAL_FORM,
+  planCredential,
+  withoutSecrets,
+} from '../lib/credential-form.js';
+import { CredentialFormView, type CredentialAnswer } from '../lib/credential-form-view.js';
 import { canI, kubeGet, PCM, pageNamespace, requireUser } from '../lib/kube.server.js';
 import { credentialHref } from '../lib/resource-links.js';
 import { RouteError } from '../lib/route-error.js';
@@ -42,10 +51,19 @@ export async function loader({ context, request }: LoaderFunctionArgs): Promise<
   };
 }
 
+export async function action({ context, request }: ActionFunctionArgs): Promise<Response> {
+  const kube = kubeAs(context);
+  const form = credentialFormFromData(await request.formData());
+  const planned = planCredential(form);
+  if (!planned.plan) return refused(planned.errors, withoutSecrets(form));
+  const outcome = await createCredential(planned.plan, kube, request.signal);
+  if (outcome.errors) return refused(outcome.errors, withoutSecrets(form), outcome.status);
+  return redirect(credentialHref(form.namespace, form.name));
+}
+
 export default function NewCredential(): ReactElement {
   const data = useLoaderData<typeof loader>();
-  const csrf = useCsrfToken();
-  const navigate = useNavigate();
+  const answer = useActionData<CredentialAnswer>();
   return (
     <>
       <nav className="crumbs">
@@ -58,12 +76,7 @@ export default function NewCredential(): ReactElement {
         blocker={data.blocker}
         keysBlocker={data.keysBlocker}
         submitLabel="Create credential"
-        onSubmit={async (plan) => {
-          const refused = await createCredential(plan, csrf);
-          const { name = '', namespace = '' } = plan.credential.metadata;
-          if (!refused) navigate(credentialHref(namespace, name));
-          return refused;
-        }}
+        answer={answer}
       />
     </>
   );

@@ -1,13 +1,15 @@
 // One execution: box score, progress per account and region, the per-target grid (or the targets
 // grouped by output, ?view=groups) with live updates, the output viewer (?target=) and the
 // actions, each enabled only when RBAC allows it.
-import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/server-runtime';
 import type { MetaFunction, ShouldRevalidateFunction } from '@remix-run/react';
-import { Link, useLoaderData, useLocation } from '@remix-run/react';
+import { Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import type { ExecutionBatch, ScriptExecution } from '@pcm-ops/crds';
 import { actionBlockers } from '../lib/blockers.js';
-import { ExecutionActions, type ActionsData } from '../lib/execution-actions.js';
+import { kubeAs } from '../lib/actions.server.js';
+import { ExecutionActions, type ActionAnswer, type ActionsData } from '../lib/execution-actions.js';
+import { executionAction, isPostedAction } from '../lib/execution-actions.server.js';
 import { mayI, readExecution } from '../lib/execution-detail.server.js';
 import { isTerminal, targetOutput, targetRows, type TargetRow } from '../lib/executions.js';
 import { executionHref, phaseClass } from '../lib/links.js';
@@ -85,7 +87,25 @@ function actionsData(
     rerun: rerunExecution(execution),
     rerunFailed: blockers.rerunFailed ? null : (rerunFailedExecution(execution, batches) ?? null),
     failedCount,
+    resourceVersion: execution.metadata.resourceVersion ?? '',
   };
+}
+
+/** Approve, cancel, re-run or re-run the failed targets, as the user. */
+export async function action({ context, params, request }: ActionFunctionArgs): Promise<Response> {
+  const kube = kubeAs(context);
+  const data = await request.formData();
+  const intent = data.get('intent');
+  if (!isPostedAction(intent)) throw json({ message: 'unknown action' }, { status: 400 });
+  const { execution, batches } = await readExecution(context, params);
+  const url = new URL(request.url);
+  url.searchParams.delete('_data');
+  return executionAction(intent, kube, {
+    execution,
+    batches,
+    seen: String(data.get('resourceVersion') ?? ''),
+    back: `${url.pathname}${url.search}`,
+  });
 }
 
 export async function loader({
@@ -269,6 +289,7 @@ function Body({ data }: { data: DetailData }): ReactElement {
 
 export default function ExecutionDetail(): ReactElement {
   const data = useLoaderData<DetailData>();
+  const answer = useActionData<ActionAnswer>();
   const phase = data.status.phase ?? 'Pending';
   useLiveExecution(data.namespace, data.name, !isTerminal(phase));
   return (
@@ -283,7 +304,7 @@ export default function ExecutionDetail(): ReactElement {
           {phase}
         </span>
         <Link to={`/yaml/scriptexecutions/${data.namespace}/${data.name}`}>YAML</Link>
-        <ExecutionActions data={data.actions} />
+        <ExecutionActions data={data.actions} answer={answer} />
       </header>
       {data.status.message ? <p className="message">{data.status.message}</p> : null}
       <BoxScore status={data.status} />

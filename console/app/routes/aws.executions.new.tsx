@@ -1,11 +1,29 @@
 // New execution: a script from the library (or inline), its parameters, targets by tags, by
 // instance ids or by a change ticket's CSV, a live preview of what they match, rate control and
 // timeouts; run now or submit suspended for review. `?from={namespace}/{name}` clones an
-// execution, `?script={name}` preselects a script. Nothing is created until every check passes.
-import { json, type LoaderFunctionArgs } from '@remix-run/server-runtime';
+// execution, `?script={name}` preselects a script. Nothing is created until every check passes:
+// the page checks as the user types, and the action checks again on the console server before it
+// creates the execution as the user. Without JavaScript the form is sent by the browser itself:
+// every target mode's fields are shown, and "Show parameters" reloads the chosen script's.
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type AppLoadContext,
+  type LoaderFunctionArgs,
+} from '@remix-run/server-runtime';
 import type { MetaFunction } from '@remix-run/react';
-import { useLoaderData, useNavigate, useRouteLoaderData } from '@remix-run/react';
-import { useEffect, useMemo, useState, type ReactElement, type ReactNode } from 'react';
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  type FormEvent,
+  type ReactElement,
+  type ReactNode,
+} from 'react';
 import {
   INSTANCE_STATES,
   INTERPRETERS,
@@ -14,12 +32,15 @@ import {
   type Script,
   type ScriptExecution,
 } from '@pcm-ops/crds';
+import { kubeAs } from '../lib/actions.server.js';
+import { CsrfField, useFormPost } from '../lib/csrf-field.js';
 import { summarize } from '../lib/discovery.js';
 import {
   apiErrors,
   buildExecution,
-  emptyForm,
-  formFromExecution,
+  initialForm,
+  withPostedScript,
+  withScript,
   targetsOf,
   type ExecutionForm,
   type FormContext,
@@ -27,18 +48,25 @@ import {
   type ScriptChoice,
   type TargetMode,
 } from '../lib/execution-form.js';
+import {
+  executionFormData,
+  executionFormFromData,
+  parameterField,
+  secretField,
+} from '../lib/execution-form-data.js';
 import { canI, kubeGet, pageNamespace, requireUser, type Permission } from '../lib/kube.server.js';
 import { executionHref, PCM } from '../lib/links.js';
 import { previewPlan, type PreviewPlan } from '../lib/preview.js';
 import { RouteError } from '../lib/route-error.js';
 import { credentialChoice, knownRegions, type CredentialChoice } from '../lib/targets.js';
 import { useDiscovery } from '../lib/use-discovery.js';
-import type { RootData } from '../root.js';
 
 export const meta: MetaFunction = () => [{ title: 'New execution · PCM-Ops' }];
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const PREVIEW_DELAY_MS = 500;
+/** Whether the page's script runs: before it does (or without it) every choice's fields show. */
+const Hydrated = createContext(false);
 
 interface NewData {
   namespace: string;
@@ -68,33 +96,85 @@ function cloneSource(url: URL): { namespace: string; name: string } | undefined 
   return { namespace, name };
 }
 
+/** The scripts and credentials of `namespace` the user can read: what the form is checked against. */
+async function formContext(context: AppLoadContext, namespace: string): Promise<FormContext> {
+  const base = `${PCM}/namespaces/${namespace}`;
+  const [scripts, credentials] = await Promise.all([
+    kubeGet<{ items: Script[] }>(context, `${base}/scripts`),
+    kubeGet<{ items: CloudCredential[] }>(context, `${base}/cloudcredentials`),
+  ]);
+  return {
+    namespace,
+    scripts: scripts.items.map(scriptChoice).sort((a, b) => a.name.localeCompare(b.name)),
+    credentials: credentials.items
+      .map(credentialChoice)
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
 export async function loader({ context, request }: LoaderFunctionArgs): Promise<NewData> {
   const user = requireUser(context);
   const url = new URL(request.url);
   const from = cloneSource(url);
   const namespace = from?.namespace ?? pageNamespace(user, url) ?? 'default';
   const base = `${PCM}/namespaces/${namespace}`;
-  const [scripts, credentials, source, create] = await Promise.all([
-    kubeGet<{ items: Script[] }>(context, `${base}/scripts`),
-    kubeGet<{ items: CloudCredential[] }>(context, `${base}/cloudcredentials`),
+  const [choices, source, create] = await Promise.all([
+    formContext(context, namespace),
     from ? kubeGet<ScriptExecution>(context, `${base}/scriptexecutions/${from.name}`) : undefined,
     canI(context, { verb: 'create', resource: 'scriptexecutions', namespace }),
   ]);
-  const choices = credentials.items
-    .map(credentialChoice)
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const initial = source ? formFromExecution(source, choices) : emptyForm();
-  const asked = url.searchParams.get('script');
-  if (!source && asked) initial.scriptName = asked;
+  const initial = initialForm({
+    source,
+    scriptName: url.searchParams.get('script'),
+    credentials: choices.credentials,
+    scripts: choices.scripts,
+  });
   return {
     namespace,
-    scripts: scripts.items.map(scriptChoice).sort((a, b) => a.name.localeCompare(b.name)),
-    credentials: choices,
-    regions: knownRegions(choices),
+    scripts: [...choices.scripts],
+    credentials: [...choices.credentials],
+    regions: knownRegions(choices.credentials),
     initial,
     clonedFrom: from ? `${from.namespace}/${from.name}` : null,
     create,
   };
+}
+
+/** What the action answers when it created nothing: the errors and the form to show again. */
+interface NewAnswer {
+  errors: FormError[];
+  values: ExecutionForm;
+}
+
+const answer = (errors: FormError[], values: ExecutionForm, status: number): Response =>
+  json({ errors, values } satisfies NewAnswer, { status });
+
+/**
+ * Creates the execution as the user once the form passes the same checks the page makes. A post
+ * with `intent=refresh` (the "Show parameters" button of a page without JavaScript) only shows
+ * the form again with the chosen script's parameters.
+ */
+export async function action({ context, request }: ActionFunctionArgs): Promise<Response> {
+  const kube = kubeAs(context);
+  const data = await request.formData();
+  const namespace = String(data.get('namespace') ?? '');
+  if (!NAME.test(namespace)) throw json({ message: 'not a valid namespace' }, { status: 400 });
+  const form = executionFormFromData(data);
+  const choices = await formContext(context, namespace);
+  if (data.get('intent') === 'refresh') {
+    return answer([], withPostedScript(form, choices.scripts), 200);
+  }
+  const built = buildExecution(form, choices, data.get('suspend') === 'true');
+  if (!built.ok) return answer(built.errors, form, 422);
+  const created = await kube(
+    'POST',
+    `${PCM}/namespaces/${namespace}/scriptexecutions`,
+    built.manifest,
+  );
+  if (created.status !== 201) {
+    return answer(apiErrors(created.body, form.targetMode), form, created.status);
+  }
+  return redirect(executionHref(namespace, (created.body as ScriptExecution).metadata.name ?? ''));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +262,7 @@ function ScriptSection(props: {
 }): ReactElement {
   const { form, update, data, errors } = props;
   const chosen = data.scripts.find((s) => s.name === form.scriptName);
+  const hydrated = useContext(Hydrated);
   return (
     <fieldset>
       <legend>Script</legend>
@@ -199,12 +280,13 @@ function ScriptSection(props: {
           </label>
         ))}
       </div>
-      {form.scriptSource === 'library' ? (
+      {form.scriptSource === 'library' || !hydrated ? (
         <Field label="Script" field="script" errors={errors} hint={chosen?.description}>
           <select
             id="script"
+            name="scriptName"
             value={form.scriptName}
-            onChange={(e) => update({ scriptName: e.target.value, parameters: {} })}
+            onChange={(e) => update(withScript(form, e.target.value, data.scripts))}
           >
             <option value="">Choose a script…</option>
             {data.scripts.map((s) => (
@@ -213,12 +295,19 @@ function ScriptSection(props: {
               </option>
             ))}
           </select>
+          {hydrated ? null : (
+            <button type="submit" name="intent" value="refresh" formNoValidate>
+              Show parameters
+            </button>
+          )}
         </Field>
-      ) : (
+      ) : null}
+      {form.scriptSource === 'inline' || !hydrated ? (
         <>
           <Field label="Interpreter" field="interpreter" errors={errors}>
             <select
               id="interpreter"
+              name="interpreter"
               value={form.interpreter}
               onChange={(e) =>
                 update({ interpreter: e.target.value as ExecutionForm['interpreter'] })
@@ -232,6 +321,7 @@ function ScriptSection(props: {
           <Field label="Script body" field="script" errors={errors}>
             <textarea
               id="body"
+              name="body"
               className="code"
               rows={6}
               value={form.body}
@@ -240,7 +330,7 @@ function ScriptSection(props: {
             />
           </Field>
         </>
-      )}
+      ) : null}
     </fieldset>
   );
 }
@@ -260,8 +350,13 @@ function ParameterInput(props: {
     d.type === 'bool' ? ['true', 'false'] : d.type === 'enum' ? (d.values ?? []) : undefined;
   if (choices) {
     return (
-      <select id={`param-${d.name}`} value={value} onChange={(e) => set(e.target.value)}>
-        <option value="">{d.default === undefined ? '—' : `default: ${d.default}`}</option>
+      <select
+        id={`param-${d.name}`}
+        name={parameterField(d.name)}
+        value={value}
+        onChange={(e) => set(e.target.value)}
+      >
+        <option value="">—</option>
         {choices.map((c) => (
           <option key={c}>{c}</option>
         ))}
@@ -271,8 +366,8 @@ function ParameterInput(props: {
   return (
     <input
       id={`param-${d.name}`}
+      name={parameterField(d.name)}
       value={value}
-      placeholder={d.default === undefined ? '' : `default: ${d.default}`}
       onChange={(e) => set(e.target.value)}
     />
   );
@@ -291,12 +386,14 @@ function SecretInput(props: {
     <span className="secret-ref">
       <input
         aria-label={`${d.name} Secret name`}
+        name={secretField(d.name, 'name')}
         placeholder="Secret name"
         value={ref.name}
         onChange={(e) => set({ name: e.target.value })}
       />
       <input
         aria-label={`${d.name} Secret key`}
+        name={secretField(d.name, 'key')}
         placeholder="key"
         value={ref.key}
         onChange={(e) => set({ key: e.target.value })}
@@ -307,6 +404,7 @@ function SecretInput(props: {
 
 function describeDeclaration(d: Declaration): string {
   const parts = [d.type ?? 'string', d.required ? 'required' : 'optional'];
+  if (d.default !== undefined) parts.push(`default ${d.default === '' ? '(empty)' : d.default}`);
   if (d.pattern) parts.push(`pattern ${d.pattern}`);
   if (d.sensitive) parts.push('sensitive: read from a Secret');
   return [parts.join(', '), d.description].filter(Boolean).join(' — ');
@@ -385,46 +483,54 @@ function readFile(file: File | undefined, update: Update): void {
   if (file) void file.text().then((csv) => update({ csv }));
 }
 
-function SelectorFields(props: {
+type SectionProps = {
   data: NewData;
   form: ExecutionForm;
   update: Update;
   errors: FormError[];
-}): ReactElement {
+};
+
+function CsvField(props: SectionProps): ReactElement {
   const { form, update, errors } = props;
-  if (form.targetMode === 'csv') {
-    return (
-      <Field
-        label="Targets CSV"
-        field="csv"
-        errors={errors}
-        hint="account,region,instanceId — one instance a line, a header row optional; each account goes through the credential whose status.accountId matches"
-      >
-        <textarea
-          id="csv"
-          className="code"
-          rows={6}
-          value={form.csv}
-          onChange={(e) => update({ csv: e.target.value })}
-          spellCheck={false}
-        />
-        <input
-          type="file"
-          accept=".csv,text/csv,text/plain"
-          aria-label="Upload CSV"
-          onChange={(e) => readFile(e.target.files?.[0], update)}
-        />
-      </Field>
-    );
-  }
-  if (form.targetMode === 'cloned') {
-    return (
-      <div className="field">
-        <span className="label">Targets of the cloned execution</span>
-        <pre className="code">{JSON.stringify(form.clonedTargets, null, 2)}</pre>
-      </div>
-    );
-  }
+  return (
+    <Field
+      label="Targets CSV"
+      field="csv"
+      errors={errors}
+      hint="account,region,instanceId — one instance a line, a header row optional; each account goes through the credential whose status.accountId matches"
+    >
+      <textarea
+        id="csv"
+        name="csv"
+        className="code"
+        rows={6}
+        value={form.csv}
+        onChange={(e) => update({ csv: e.target.value })}
+        spellCheck={false}
+      />
+      <input
+        type="file"
+        accept=".csv,text/csv,text/plain"
+        aria-label="Upload CSV"
+        onChange={(e) => readFile(e.target.files?.[0], update)}
+      />
+    </Field>
+  );
+}
+
+function ClonedField({ form }: SectionProps): ReactElement {
+  return (
+    <div className="field">
+      <span className="label">Targets of the cloned execution</span>
+      <pre className="code">{JSON.stringify(form.clonedTargets, null, 2)}</pre>
+      <input type="hidden" name="clonedTargets" value={JSON.stringify(form.clonedTargets)} />
+    </div>
+  );
+}
+
+/** Credentials and regions: where tags or instance ids are looked for. */
+function PlaceFields(props: SectionProps): ReactElement {
+  const { form, update, errors } = props;
   return (
     <>
       <CredentialChecks {...props} />
@@ -436,58 +542,94 @@ function SelectorFields(props: {
       >
         <input
           id="regions"
+          name="regions"
           value={form.regions}
           onChange={(e) => update({ regions: e.target.value })}
         />
       </Field>
-      {form.targetMode === 'ids' ? (
-        <Field
-          label="Instance ids"
-          field="instanceIds"
-          errors={errors}
-          hint="one per line or comma separated"
-        >
-          <textarea
-            id="instanceIds"
-            className="code"
-            rows={4}
-            value={form.instanceIds}
-            onChange={(e) => update({ instanceIds: e.target.value })}
-          />
-        </Field>
-      ) : (
-        <>
-          <Field
-            label="Tags"
-            field="tags"
-            errors={errors}
-            hint="Key=value1,value2 — one tag a line; an instance must carry all"
-          >
-            <textarea
-              id="tags"
-              className="code"
-              rows={3}
-              value={form.tags}
-              onChange={(e) => update({ tags: e.target.value })}
-            />
-          </Field>
-          <div className="field">
-            <span className="label">Platforms and states</span>
-            <Checks
-              name="platform"
-              options={PLATFORMS}
-              chosen={form.platforms}
-              onChange={(platforms) => update({ platforms })}
-            />
-            <Checks
-              name="state"
-              options={INSTANCE_STATES}
-              chosen={form.states}
-              onChange={(states) => update({ states })}
-            />
-          </div>
-        </>
-      )}
+    </>
+  );
+}
+
+function IdsField(props: SectionProps): ReactElement {
+  const { form, update, errors } = props;
+  return (
+    <Field
+      label="Instance ids"
+      field="instanceIds"
+      errors={errors}
+      hint="one per line or comma separated"
+    >
+      <textarea
+        id="instanceIds"
+        name="instanceIds"
+        className="code"
+        rows={4}
+        value={form.instanceIds}
+        onChange={(e) => update({ instanceIds: e.target.value })}
+      />
+    </Field>
+  );
+}
+
+function TagFields(props: SectionProps): ReactElement {
+  const { form, update, errors } = props;
+  return (
+    <>
+      <Field
+        label="Tags"
+        field="tags"
+        errors={errors}
+        hint="Key=value1,value2 — one tag a line; an instance must carry all"
+      >
+        <textarea
+          id="tags"
+          name="tags"
+          className="code"
+          rows={3}
+          value={form.tags}
+          onChange={(e) => update({ tags: e.target.value })}
+        />
+      </Field>
+      <div className="field">
+        <span className="label">Platforms and states</span>
+        <Checks
+          name="platform"
+          options={PLATFORMS}
+          chosen={form.platforms}
+          onChange={(platforms) => update({ platforms })}
+        />
+        <Checks
+          name="state"
+          options={INSTANCE_STATES}
+          chosen={form.states}
+          onChange={(states) => update({ states })}
+        />
+      </div>
+    </>
+  );
+}
+
+/** The chosen mode's fields; before the page's script runs (or without it), every mode's. */
+function SelectorFields(props: SectionProps): ReactElement {
+  const mode = props.form.targetMode;
+  if (!useContext(Hydrated)) {
+    return (
+      <>
+        {mode === 'cloned' ? <ClonedField {...props} /> : null}
+        <PlaceFields {...props} />
+        <IdsField {...props} />
+        <TagFields {...props} />
+        <CsvField {...props} />
+      </>
+    );
+  }
+  if (mode === 'csv') return <CsvField {...props} />;
+  if (mode === 'cloned') return <ClonedField {...props} />;
+  return (
+    <>
+      <PlaceFields {...props} />
+      {mode === 'ids' ? <IdsField {...props} /> : <TagFields {...props} />}
     </>
   );
 }
@@ -524,6 +666,7 @@ function TargetsSection(props: {
       <label className="check">
         <input
           type="checkbox"
+          name="onlineOnly"
           checked={form.onlineOnly}
           onChange={(e) => update({ onlineOnly: e.target.checked })}
         />
@@ -604,6 +747,7 @@ function LimitsSection(props: {
     <Field label={label} field={field} errors={errors} hint={hint}>
       <input
         id={field}
+        name={field}
         value={String(form[field])}
         onChange={(e) => update({ [field]: e.target.value })}
       />
@@ -644,19 +788,6 @@ function LimitsSection(props: {
 // ---------------------------------------------------------------------------------------------
 // the page
 
-async function createExecution(
-  namespace: string,
-  manifest: ScriptExecution,
-  csrfToken: string,
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`/k8s${PCM}/namespaces/${namespace}/scriptexecutions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
-    body: JSON.stringify(manifest),
-  });
-  return { status: response.status, body: (await response.json().catch(() => ({}))) as unknown };
-}
-
 function usePreviewPlan(
   form: ExecutionForm,
   context: FormContext,
@@ -680,13 +811,101 @@ function usePreviewPlan(
   return plan;
 }
 
+function ErrorSummary({ errors }: { errors: FormError[] }): ReactElement | null {
+  if (!errors.length) return null;
+  return (
+    <p className="problem" role="alert" data-error-count={errors.length}>
+      {errors.length === 1
+        ? 'One field needs attention.'
+        : `${errors.length} fields need attention.`}{' '}
+      Nothing was created.
+    </p>
+  );
+}
+
+function RunSection({
+  form,
+  update,
+  errors,
+}: {
+  form: ExecutionForm;
+  update: Update;
+  errors: FormError[];
+}): ReactElement {
+  return (
+    <fieldset>
+      <legend>Run</legend>
+      <Field
+        label="Name"
+        field="name"
+        errors={errors}
+        hint="empty: a generated name after the script"
+      >
+        <input
+          id="name"
+          name="name"
+          value={form.name}
+          onChange={(e) => update({ name: e.target.value })}
+        />
+      </Field>
+      <Field
+        label="Change reference"
+        field="changeRef"
+        errors={errors}
+        hint="the change ticket this run belongs to, e.g. CHG0012345 (spec.changeRef)"
+      >
+        <input
+          id="changeRef"
+          name="changeRef"
+          value={form.changeRef}
+          onChange={(e) => update({ changeRef: e.target.value })}
+        />
+      </Field>
+    </fieldset>
+  );
+}
+
+function RunButtons({ busy, blocked }: { busy: boolean; blocked: string }): ReactElement {
+  return (
+    <div className="form-actions">
+      <button
+        type="submit"
+        name="suspend"
+        value="false"
+        className="primary"
+        disabled={busy || blocked !== ''}
+        title={blocked}
+      >
+        Run now
+      </button>
+      <button
+        type="submit"
+        name="suspend"
+        value="true"
+        disabled={busy || blocked !== ''}
+        title={blocked}
+      >
+        Submit suspended
+      </button>
+      {blocked ? (
+        <span className="reason">{blocked}</span>
+      ) : (
+        <span className="hint">
+          Suspended: the targets are resolved and shown, nothing is sent until someone resumes it.
+        </span>
+      )}
+    </div>
+  );
+}
+
 export default function NewExecution(): ReactElement {
   const data = useLoaderData<NewData>();
-  const root = useRouteLoaderData<RootData>('root');
-  const navigate = useNavigate();
-  const [form, setForm] = useState<ExecutionForm>(data.initial);
-  const [errors, setErrors] = useState<FormError[]>([]);
-  const [busy, setBusy] = useState(false);
+  const answered = useActionData<NewAnswer>();
+  const [form, setForm] = useState<ExecutionForm>(answered?.values ?? data.initial);
+  const [errors, setErrors] = useState<FormError[]>(answered?.errors ?? []);
+  useEffect(() => setErrors(answered?.errors ?? []), [answered]);
+  const busy = useNavigation().state === 'submitting';
+  const post = useFormPost();
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
   const context = useMemo<FormContext>(
@@ -697,16 +916,16 @@ export default function NewExecution(): ReactElement {
   const plan = usePreviewPlan(form, context, form.scriptSource === 'library' ? script : undefined);
   const update: Update = (changes) => setForm((previous) => ({ ...previous, ...changes }));
 
-  const submit = async (suspend: boolean): Promise<void> => {
+  // The page's own check first; the post (the same the browser alone would send) only if it passes.
+  const submit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
+    const suspend = submitter?.value === 'true';
     const built = buildExecution(form, context, suspend);
     setErrors(built.errors);
-    if (!built.ok) return;
-    setBusy(true);
-    const created = await createExecution(data.namespace, built.manifest, root?.csrfToken ?? '');
-    setBusy(false);
-    if (created.status !== 201) return setErrors(apiErrors(created.body, form.targetMode));
-    const name = (created.body as ScriptExecution).metadata.name ?? '';
-    navigate(executionHref(data.namespace, name));
+    if (built.ok) {
+      post(executionFormData(form), { namespace: data.namespace, suspend: String(suspend) });
+    }
   };
   const blocked = data.create.allowed ? '' : data.create.reason;
   return (
@@ -715,80 +934,30 @@ export default function NewExecution(): ReactElement {
         New execution <small>namespace {data.namespace}</small>
         {data.clonedFrom ? <small data-cloned-from>cloned from {data.clonedFrom}</small> : null}
       </h1>
-      <form
+      <Form
+        method="post"
         className="execution-form"
-        onSubmit={(e) => e.preventDefault()}
+        onSubmit={submit}
         noValidate
         data-hydrated={hydrated ? '' : undefined}
       >
-        {errors.length ? (
-          <p className="problem" role="alert" data-error-count={errors.length}>
-            {errors.length === 1
-              ? 'One field needs attention.'
-              : `${errors.length} fields need attention.`}{' '}
-            Nothing was created.
-          </p>
-        ) : null}
-        <FieldErrors errors={errors} field="form" />
-        <ScriptSection data={data} form={form} update={update} errors={errors} />
-        <ParametersSection data={data} form={form} update={update} errors={errors} />
-        <TargetsSection data={data} form={form} update={update} errors={errors} />
-        <fieldset>
-          <legend>Preview</legend>
-          <Preview plan={plan} />
-        </fieldset>
-        <fieldset>
-          <legend>Run</legend>
-          <Field
-            label="Name"
-            field="name"
-            errors={errors}
-            hint="empty: a generated name after the script"
-          >
-            <input id="name" value={form.name} onChange={(e) => update({ name: e.target.value })} />
-          </Field>
-          <Field
-            label="Change reference"
-            field="changeRef"
-            errors={errors}
-            hint="the change ticket this run belongs to, e.g. CHG0012345 (spec.changeRef)"
-          >
-            <input
-              id="changeRef"
-              value={form.changeRef}
-              onChange={(e) => update({ changeRef: e.target.value })}
-            />
-          </Field>
-        </fieldset>
-        <LimitsSection form={form} update={update} errors={errors} />
-        <div className="form-actions">
-          <button
-            type="button"
-            className="primary"
-            disabled={busy || blocked !== ''}
-            title={blocked}
-            onClick={() => void submit(false)}
-          >
-            Run now
-          </button>
-          <button
-            type="button"
-            disabled={busy || blocked !== ''}
-            title={blocked}
-            onClick={() => void submit(true)}
-          >
-            Submit suspended
-          </button>
-          {blocked ? (
-            <span className="reason">{blocked}</span>
-          ) : (
-            <span className="hint">
-              Suspended: the targets are resolved and shown, nothing is sent until someone resumes
-              it.
-            </span>
-          )}
-        </div>
-      </form>
+        <Hydrated.Provider value={hydrated}>
+          <CsrfField />
+          <input type="hidden" name="namespace" value={data.namespace} />
+          <ErrorSummary errors={errors} />
+          <FieldErrors errors={errors} field="form" />
+          <ScriptSection data={data} form={form} update={update} errors={errors} />
+          <ParametersSection data={data} form={form} update={update} errors={errors} />
+          <TargetsSection data={data} form={form} update={update} errors={errors} />
+          <fieldset>
+            <legend>Preview</legend>
+            <Preview plan={plan} />
+          </fieldset>
+          <RunSection form={form} update={update} errors={errors} />
+          <LimitsSection form={form} update={update} errors={errors} />
+          <RunButtons busy={busy} blocked={blocked} />
+        </Hydrated.Provider>
+      </Form>
     </>
   );
 }

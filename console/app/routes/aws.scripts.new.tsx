@@ -1,15 +1,20 @@
-// A new Script: checked by the API's schema in the browser, then created in one request.
-import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
+// A new Script: checked by the API's schema in the page and again by the action, then created in
+// one request as the user.
+import {
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+} from '@remix-run/server-runtime';
 import type { MetaFunction } from '@remix-run/react';
-import { Link, useLoaderData, useNavigate } from '@remix-run/react';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
-import { useCsrfToken } from '../lib/kube-client.js';
+import { kubeAs, refused } from '../lib/actions.server.js';
 import { canI, pageNamespace, requireUser } from '../lib/kube.server.js';
 import { scriptHref } from '../lib/resource-links.js';
 import { RouteError } from '../lib/route-error.js';
-import { createScript } from '../lib/script-actions.js';
-import { EMPTY_SCRIPT_FORM } from '../lib/script-form.js';
-import { ScriptFormView } from '../lib/script-form-view.js';
+import { createScript } from '../lib/script-actions.server.js';
+import { EMPTY_SCRIPT_FORM, planScript, scriptFormFromData } from '../lib/script-form.js';
+import { ScriptFormView, type ScriptAnswer } from '../lib/script-form-view.js';
 
 export const meta: MetaFunction = () => [{ title: 'New script · PCM-Ops' }];
 
@@ -23,10 +28,19 @@ export async function loader({
   return { namespace, blocker: create.reason };
 }
 
+export async function action({ context, request }: ActionFunctionArgs): Promise<Response> {
+  const kube = kubeAs(context);
+  const form = scriptFormFromData(await request.formData());
+  const planned = planScript(form);
+  if (!planned.script) return refused(planned.errors, form);
+  const outcome = await createScript(planned.script, kube);
+  if (outcome.errors) return refused(outcome.errors, form, outcome.status);
+  return redirect(scriptHref(form.namespace, form.name));
+}
+
 export default function NewScript(): ReactElement {
   const data = useLoaderData<typeof loader>();
-  const csrf = useCsrfToken();
-  const navigate = useNavigate();
+  const answer = useActionData<ScriptAnswer>();
   return (
     <>
       <nav className="crumbs">
@@ -38,12 +52,7 @@ export default function NewScript(): ReactElement {
         editing={false}
         blocker={data.blocker}
         submitLabel="Create script"
-        onSubmit={async (script) => {
-          const refused = await createScript(script, csrf);
-          const { name = '', namespace = '' } = script.metadata;
-          if (!refused) navigate(scriptHref(namespace, name));
-          return refused;
-        }}
+        answer={answer}
       />
     </>
   );

@@ -27,8 +27,8 @@ describe('selectorFrom', () => {
   });
 
   it.each([
-    ['tag=Role', 'tag "Role" must read Key=value or Key=value1,value2'],
-    ['tag==web', 'tag "=web" must read Key=value or Key=value1,value2'],
+    ['tag=Role', 'tag 1 "Role" must read Key=value or Key=value1,value2'],
+    ['tag==web', 'tag 1 "=web" must read Key=value or Key=value1,value2'],
     ['platform=Mac', 'platform must be one of Linux, Windows'],
     ['state=gone', 'state must be one of pending, running, stopping, stopped'],
     ['instanceId=i-xyz', 'instanceId "i-xyz" is not an instance id'],

@@ -1,6 +1,14 @@
 // Instance discovery for the console: what one credential reaches in one region, filtered as a
 // target selector would be, each instance with whether its SSM agent is online.
-import { INSTANCE_ID_PATTERN, INSTANCE_STATES, PLATFORMS } from '@pcm-ops/crds';
+import {
+  INSTANCE_ID_PATTERN,
+  INSTANCE_STATES,
+  parseTags,
+  PLATFORMS,
+  splitList,
+  type Parsed,
+  type TagSelector,
+} from '@pcm-ops/crds';
 import type {
   ExecutionProvider,
   Instance,
@@ -14,21 +22,10 @@ import type {
 /** Ids one request may ask about: enough for a preview page, small enough for a URL. */
 export const MAX_INSTANCE_IDS = 200;
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
-
-function tagsFrom(params: URLSearchParams): Parsed<Record<string, string[]> | undefined> {
-  const tags: Record<string, string[]> = {};
-  for (const tag of params.getAll('tag')) {
-    const at = tag.indexOf('=');
-    const values = tag
-      .slice(at + 1)
-      .split(',')
-      .filter(Boolean);
-    if (at < 1 || values.length === 0)
-      return { ok: false, message: `tag "${tag}" must read Key=value or Key=value1,value2` };
-    tags[tag.slice(0, at)] = values;
-  }
-  return { ok: true, value: Object.keys(tags).length ? tags : undefined };
+function tagsFrom(params: URLSearchParams): Parsed<TagSelector | undefined> {
+  const tags = parseTags(params.getAll('tag'));
+  if (!tags.ok) return tags;
+  return { ok: true, value: Object.keys(tags.value).length ? tags.value : undefined };
 }
 
 function listFrom<T extends string>(
@@ -36,14 +33,14 @@ function listFrom<T extends string>(
   key: string,
   allowed: readonly T[],
 ): Parsed<T[] | undefined> {
-  const values = params.getAll(key).flatMap((value) => value.split(',').filter(Boolean));
+  const values = splitList(params.getAll(key).join(','));
   const wrong = values.find((value) => !(allowed as readonly string[]).includes(value));
   if (wrong) return { ok: false, message: `${key} must be one of ${allowed.join(', ')}` };
   return { ok: true, value: values.length ? (values as T[]) : undefined };
 }
 
 function idsFrom(params: URLSearchParams): Parsed<string[] | undefined> {
-  const ids = params.getAll('instanceId').flatMap((value) => value.split(',').filter(Boolean));
+  const ids = splitList(params.getAll('instanceId').join(','));
   const wrong = ids.find((id) => !INSTANCE_ID_PATTERN.test(id));
   if (wrong) return { ok: false, message: `instanceId "${wrong}" is not an instance id` };
   if (ids.length > MAX_INSTANCE_IDS)

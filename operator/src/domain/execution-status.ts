@@ -1,4 +1,11 @@
-import type { BatchInvocation, ExecutionBatch, Phase, ScriptExecutionStatus } from '@pcm-ops/crds';
+import {
+  countsAsError,
+  isTerminalPhase,
+  type BatchInvocation,
+  type ExecutionBatch,
+  type Phase,
+  type ScriptExecutionStatus,
+} from '@pcm-ops/crds';
 import type { ConditionUpdate } from './conditions.js';
 
 type Counts = NonNullable<ScriptExecutionStatus['counts']>;
@@ -29,17 +36,6 @@ const COUNT_KEYS: Record<BatchInvocation['status'], CountKey> = {
 /** Which count an invocation status adds to. NotSent targets were stopped before they started. */
 export function countKey(status: BatchInvocation['status']): CountKey {
   return COUNT_KEYS[status] ?? 'pending';
-}
-
-const TERMINAL = new Set<CountKey>(['succeeded', 'failed', 'timedOut', 'cancelled']);
-
-export function isTerminalInvocation(status: BatchInvocation['status']): boolean {
-  return TERMINAL.has(countKey(status));
-}
-
-/** SSM counts only Failed and Execution Timed Out against MaxErrors. */
-export function countsAsError(status: BatchInvocation['status']): boolean {
-  return status === 'Failed' || status === 'ExecutionTimedOut';
 }
 
 /** What a target of a batch that has not reported it shows, by the batch's phase. */
@@ -255,16 +251,6 @@ export function finalPhase(counts: Counts, ended: EndReason, unresolved = 0): Ph
   if (ended === 'DeadlineExceeded') return 'TimedOut';
   if (ended === 'MaxErrorsExceeded' || !counts.succeeded) return 'Failed';
   return failureCount(counts) === 0 && unresolved === 0 ? 'Succeeded' : 'PartiallySucceeded';
-}
-
-export function isTerminalPhase(phase: Phase | undefined): boolean {
-  return (
-    phase === 'Succeeded' ||
-    phase === 'PartiallySucceeded' ||
-    phase === 'Failed' ||
-    phase === 'Cancelled' ||
-    phase === 'TimedOut'
-  );
 }
 
 function condition(type: string, status: boolean, reason: string, message = ''): ConditionUpdate {

@@ -1,21 +1,16 @@
 /**
  * Turns a Script and an execution's parameter values into the command text SSM runs. Pure: no
- * I/O, so every quoting rule is tested by running the text through a real shell.
+ * I/O, so every quoting rule is tested by running the text through a real shell. The values are
+ * checked before, by `resolveParameters` of the API package, the rule the console checks with.
  */
 import { createHash } from 'node:crypto';
 import {
-  matchesInFull,
   PARAMETER_NAME_PATTERN,
   SSM_DOCUMENT,
-  type FieldError,
   type Interpreter,
-  type ScriptParameter,
+  type ParameterDeclaration,
 } from '@pcm-ops/crds';
 import type { RenderedCommand } from '../providers/types.js';
-
-/** A parameter as declared by a Script; defaults not yet applied are treated as the API's. */
-export type ParameterDeclaration = Pick<ScriptParameter, 'name'> &
-  Partial<Omit<ScriptParameter, 'name'>>;
 
 /** What rendering needs of a Script (or of an execution's inline script). */
 export interface ScriptSource {
@@ -24,131 +19,12 @@ export interface ScriptSource {
   parameters?: readonly ParameterDeclaration[];
 }
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
-
 export interface RenderOptions {
   deliveryTimeoutSeconds?: number;
   executionTimeoutSeconds?: number;
   /** As the user wrote it: a number or a percentage such as "10%". */
   maxConcurrency?: number | string;
   maxErrors?: number | string;
-}
-
-const SECRET_FIELD = 'spec.secretParameters';
-
-function plainField(name: string): string {
-  return `spec.parameters.${name}`;
-}
-
-/** Where a value came from, so an error points at the field the person has to change. */
-function fieldOf(declaration: ParameterDeclaration, fromSecret: boolean): string {
-  return fromSecret || declaration.sensitive ? SECRET_FIELD : plainField(declaration.name);
-}
-
-function patternProblem(pattern: string | undefined, value: string): string | undefined {
-  if (pattern === undefined) return undefined;
-  const matched = matchesInFull(pattern, value);
-  if (matched === undefined)
-    return `the script's pattern ${pattern} is not a valid regular expression`;
-  return matched ? undefined : `must match the pattern ${pattern}`;
-}
-
-type Check = (declaration: ParameterDeclaration, value: string) => string | undefined;
-
-const CHECKS: Record<NonNullable<ParameterDeclaration['type']>, Check> = {
-  string: (declaration, value) => patternProblem(declaration.pattern, value),
-  int: (_, value) => (/^-?[0-9]+$/.test(value) ? undefined : 'must be a whole number'),
-  bool: (_, value) => (value === 'true' || value === 'false' ? undefined : 'must be true or false'),
-  enum: (declaration, value) =>
-    declaration.values?.includes(value)
-      ? undefined
-      : `must be one of: ${(declaration.values ?? []).join(', ')}`,
-};
-
-/** Why a value does not fit its declaration; never quotes the value, which may be a secret. */
-function valueProblem(declaration: ParameterDeclaration, value: string): string | undefined {
-  if (value.includes('\0')) return 'must not contain a NUL character';
-  return CHECKS[declaration.type ?? 'string'](declaration, value);
-}
-
-function missingProblem(declaration: ParameterDeclaration): FieldError {
-  const { name } = declaration;
-  return declaration.sensitive
-    ? {
-        field: SECRET_FIELD,
-        message: `parameter ${name} is required and sensitive: give it in spec.secretParameters`,
-      }
-    : { field: plainField(name), message: `parameter ${name} is required` };
-}
-
-/** Names given that the script does not declare, and sensitive values given in the clear. */
-function misplacedValues(
-  declared: ReadonlyMap<string, ParameterDeclaration>,
-  given: Record<string, string>,
-  secretValues: Record<string, string>,
-): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const name of Object.keys(given)) {
-    const declaration = declared.get(name);
-    if (!declaration) errors.push({ field: plainField(name), message: 'unknown parameter' });
-    else if (declaration.sensitive)
-      errors.push({
-        field: plainField(name),
-        message: `parameter ${name} is sensitive: give it in spec.secretParameters`,
-      });
-  }
-  for (const name of Object.keys(secretValues)) {
-    if (!declared.has(name))
-      errors.push({ field: SECRET_FIELD, message: `unknown parameter ${name}` });
-  }
-  return errors;
-}
-
-interface Chosen {
-  value: string | undefined;
-  fromSecret: boolean;
-}
-
-/** A Secret wins, then a plain value (never for a sensitive parameter), then the default. */
-function chooseValue(
-  declaration: ParameterDeclaration,
-  given: Record<string, string>,
-  secretValues: Record<string, string>,
-): Chosen {
-  const { name } = declaration;
-  if (Object.hasOwn(secretValues, name)) return { value: secretValues[name], fromSecret: true };
-  if (!declaration.sensitive && Object.hasOwn(given, name))
-    return { value: given[name], fromSecret: false };
-  return { value: declaration.default, fromSecret: false };
-}
-
-/**
- * The values a script runs with: defaults applied, every value checked against its declaration.
- * Optional parameters with neither a value nor a default are left out, so the script sees them
- * unset (`${NAME+set}` tells "not given" from "given empty").
- */
-export function resolveParameters(
-  script: Pick<ScriptSource, 'parameters'>,
-  given: Record<string, string>,
-  secretValues: Record<string, string>,
-): Validated<Record<string, string>> {
-  const declared = new Map((script.parameters ?? []).map((p) => [p.name, p] as const));
-  const errors = misplacedValues(declared, given, secretValues);
-  const value: Record<string, string> = {};
-  for (const declaration of declared.values()) {
-    const chosen = chooseValue(declaration, given, secretValues);
-    if (chosen.value === undefined) {
-      if (declaration.required) errors.push(missingProblem(declaration));
-      continue;
-    }
-    const problem = valueProblem(declaration, chosen.value);
-    if (problem) {
-      errors.push({ field: fieldOf(declaration, chosen.fromSecret), message: problem });
-      continue;
-    }
-    value[declaration.name] = chosen.value;
-  }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }
 
 /** `sha256:<hex>` of the interpreter and body: what status records as the script that ran. */

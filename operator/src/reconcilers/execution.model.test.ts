@@ -7,9 +7,8 @@
  * and what the status reports is what SSM ran.
  */
 import fc from 'fast-check';
-import type { ExecutionBatch } from '@pcm-ops/crds';
+import { isTerminalPhase, type ExecutionBatch } from '@pcm-ops/crds';
 import { describe, expect, it } from 'vitest';
-import { isTerminalPhase } from '../domain/execution-status.js';
 import { batchComment } from '../providers/aws/provider.js';
 import { LEASE_MS, NAMESPACE, settle, World, type Fault, type Proc } from '../testing/world.js';
 

@@ -1,9 +1,8 @@
-import type { Phase, ScriptExecution } from '@pcm-ops/crds';
+import { isTerminalPhase, type Phase, type ScriptExecution } from '@pcm-ops/crds';
 import { crashPoint } from '../crash.js';
 import {
   describeRun,
   finalPhase,
-  isTerminalPhase,
   summarize,
   unresolvedLocations,
   type EndReason,

@@ -25,6 +25,7 @@ import {
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import { isTerminalInvocation } from '@pcm-ops/crds';
 import type {
   BatchKey,
   ExecutionProvider,
@@ -45,7 +46,7 @@ import type { AwsCallObserver } from './clients.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
 import { ok, type Result } from './failure.js';
 import { RateLimiter } from './rate-limiter.js';
-import { invocationStatus, isTerminal } from './ssm-status.js';
+import { invocationStatus } from './ssm-status.js';
 
 /** SendCommand takes at most 50 instance ids and a comment of at most 100 characters. */
 export const MAX_INSTANCES_PER_COMMAND = 50;
@@ -375,7 +376,7 @@ const RAN_TO_AN_END = new Set<InvocationStatus>(['Success', 'Failed']);
 
 /** The script's exit code, once there is one. */
 export function exitCodeOf(status: InvocationStatus, responseCode?: number): number | undefined {
-  if (responseCode === undefined || !isTerminal(status)) return undefined;
+  if (responseCode === undefined || !isTerminalInvocation(status)) return undefined;
   if (responseCode === NO_EXIT_CODE && !RAN_TO_AN_END.has(status)) return undefined;
   return responseCode;
 }

@@ -1,6 +1,7 @@
+import { countsAsError, isTerminalInvocation } from '@pcm-ops/crds';
 import { describe, expect, it } from 'vitest';
 import type { InvocationStatus } from '../types.js';
-import { countsAsError, invocationStatus, isTerminal } from './ssm-status.js';
+import { invocationStatus } from './ssm-status.js';
 
 describe('invocationStatus', () => {
   it.each<[string | undefined, string | undefined, InvocationStatus]>([
@@ -42,7 +43,7 @@ describe('invocationStatus', () => {
   );
 });
 
-describe('isTerminal and countsAsError', () => {
+describe('SSM statuses: final and counted against MaxErrors', () => {
   it.each<[InvocationStatus, boolean, boolean]>([
     ['Pending', false, false],
     ['InProgress', false, false],
@@ -56,7 +57,7 @@ describe('isTerminal and countsAsError', () => {
     ['Terminated', true, false],
     ['Cancelled', true, false],
   ])('%s: terminal %s, counts as an error %s', (status, terminal, error) => {
-    expect(isTerminal(status)).toBe(terminal);
+    expect(isTerminalInvocation(status)).toBe(terminal);
     expect(countsAsError(status)).toBe(error);
   });
 });

@@ -2,7 +2,8 @@
  * SSM Run Command reports an invocation as a `Status` (the model's enum) plus a `StatusDetails`
  * string that says more. The two together decide what happened; neither alone does: a `TimedOut`
  * invocation may never have started (Delivery Timed Out) or been cut short (Execution Timed Out),
- * and AWS reports Undeliverable and Terminated under Status `Failed`.
+ * and AWS reports Undeliverable and Terminated under Status `Failed`. Which of the statuses are final,
+ * and which count against MaxErrors, the API package says (`isTerminalInvocation`, `countsAsError`).
  */
 import type { InvocationStatus } from '../types.js';
 
@@ -58,27 +59,4 @@ export function invocationStatus(
   const refined = REFINING_DETAILS[normalized(statusDetails)];
   if (refined && REFINABLE.has(base)) return refined;
   return base ?? BY_STATUS[normalized(statusDetails)] ?? 'InProgress';
-}
-
-const TERMINAL = new Set<InvocationStatus>([
-  'Success',
-  'Failed',
-  'DeliveryTimedOut',
-  'ExecutionTimedOut',
-  'Undeliverable',
-  'Terminated',
-  'Cancelled',
-]);
-
-/** The invocation will not change any more (Cancelling and Delayed still will). */
-export function isTerminal(status: InvocationStatus): boolean {
-  return TERMINAL.has(status);
-}
-
-/**
- * Counts toward the command's MaxErrors: per SSM only Failed and Execution Timed Out do; delivery
- * timeouts, undeliverable, terminated and cancelled invocations do not.
- */
-export function countsAsError(status: InvocationStatus): boolean {
-  return status === 'Failed' || status === 'ExecutionTimedOut';
 }

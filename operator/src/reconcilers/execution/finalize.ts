@@ -4,7 +4,7 @@
  * its namespace, from going: passing failures are retried for a bounded time, lasting ones not at
  * all, and an Event names every command left running.
  */
-import { isTerminalPhase } from '../../domain/execution-status.js';
+import { isTerminalPhase } from '@pcm-ops/crds';
 import { mapLimit } from '../../domain/parallel.js';
 import { FINALIZER } from '../../domain/store.js';
 import type { WorkResult } from '../../queue.js';

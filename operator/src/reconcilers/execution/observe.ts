@@ -3,9 +3,14 @@
  * A location whose calls fail marks only its own batches: a sent batch whose outcome cannot be
  * read is given up as Unknown after a grace period, while every other location goes on.
  */
-import { OUTPUT_TAIL_MAX, type BatchInvocation, type ExecutionBatch } from '@pcm-ops/crds';
+import {
+  isTerminalInvocation,
+  OUTPUT_TAIL_MAX,
+  type BatchInvocation,
+  type ExecutionBatch,
+} from '@pcm-ops/crds';
 import { crashPoint } from '../../crash.js';
-import { invocationsOf, isTerminalInvocation } from '../../domain/execution-status.js';
+import { invocationsOf } from '../../domain/execution-status.js';
 import { mapLimit } from '../../domain/parallel.js';
 import type { Failure, InvocationView } from '../../providers/types.js';
 import type { LocationBackoff } from './backoff.js';

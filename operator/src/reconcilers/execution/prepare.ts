@@ -1,5 +1,10 @@
-import type { ScriptExecution, ScriptExecutionStatus, ScriptSpec } from '@pcm-ops/crds';
-import { resolveParameters, scriptHash } from '../../domain/render.js';
+import {
+  resolveParameters,
+  type ScriptExecution,
+  type ScriptExecutionStatus,
+  type ScriptSpec,
+} from '@pcm-ops/crds';
+import { scriptHash } from '../../domain/render.js';
 import type { ExecutionDeps } from './deps.js';
 
 type Resolution = NonNullable<ScriptExecutionStatus['resolution']>;

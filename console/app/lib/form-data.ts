@@ -1,0 +1,16 @@
+// Reading a posted form: what the browser sends without JavaScript is what the page sends with it,
+// so one reader serves both. Fields that are absent (not rendered, unchecked) read as empty.
+export function textOf(data: FormData, field: string): string {
+  const value = data.get(field);
+  return typeof value === 'string' ? value : '';
+}
+
+/** Every value of a repeated field (checkboxes of one name), in the order sent. */
+export function textsOf(data: FormData, field: string): string[] {
+  return data.getAll(field).filter((value): value is string => typeof value === 'string');
+}
+
+/** A checkbox: sent (with any value) when checked, absent when not. */
+export function checkedOf(data: FormData, field: string): boolean {
+  return data.has(field);
+}
