@@ -197,6 +197,7 @@ describe('the settings the chart gives the processes', () => {
     expect(names).toEqual(
       [
         'HOST',
+        'LOG_LEVEL',
         'PCM_OPS_OPERATOR_URL',
         'PORT',
         'SECURE_COOKIES',
@@ -208,6 +209,7 @@ describe('the settings the chart gives the processes', () => {
     expect(env.PORT).toBe(String(console_.ports?.find((p) => p.name === 'http')?.containerPort));
     expect(env.SESSION_SECRET!.length).toBeGreaterThanOrEqual(32);
     expect(env.PCM_OPS_OPERATOR_URL).toBe(`http://pcm-ops-operator.${NAMESPACE}.svc:8080`);
+    expect(env.LOG_LEVEL).toBe('info');
     expect(find(docs, 'Service', '-operator').spec).toMatchObject({
       ports: [{ port: 8080, targetPort: 'http' }],
     });

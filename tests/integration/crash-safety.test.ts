@@ -85,7 +85,7 @@ describe.each([
     const name = `crash-${point}-${nth}`;
     // Slow invocations keep commands running across the crash and the takeover.
     await emulator.setLifecycle({ pendingSeconds: 0.5, runningSeconds: 1 });
-    const doomed = await operator({ PCM_OPS_CRASH_AT: `${point}:${nth}` });
+    let doomed = await operator({ PCM_OPS_CRASH_AT: `${point}:${nth}` });
     const created = await objects.create({
       kind: 'ScriptExecution',
       metadata: { name },
@@ -98,6 +98,12 @@ describe.each([
       },
     });
     await doomed.process.exited;
+    // On a loaded machine a process may miss its 1 s renew deadline and exit before it gets to
+    // the crash point, as it should; the next one is given the same crash point.
+    for (let tries = 0; doomed.process.child.signalCode !== 'SIGKILL' && tries < 5; tries += 1) {
+      doomed = await operator({ PCM_OPS_CRASH_AT: `${point}:${nth}` });
+      await doomed.process.exited;
+    }
     expect(doomed.process.child.signalCode).toBe('SIGKILL');
 
     await operator();
@@ -117,74 +123,6 @@ describe.each([
     expect(sentIds).toEqual([...fleetIds].sort());
     await Promise.all(running.splice(0).map((op) => op.stop()));
   });
-});
-
-/** A lease short enough that a fresh operator leads within a second of the last one's death. */
-const SHORT_LEASE = {
-  PCM_OPS_LEASE_DURATION_SECONDS: '1',
-  PCM_OPS_RENEW_DEADLINE_SECONDS: '0.6',
-  PCM_OPS_RETRY_PERIOD_SECONDS: '0.15',
-  PCM_OPS_POLL_MIN_MS: '200',
-  PCM_OPS_POLL_MAX_MS: '500',
-  PCM_OPS_SEND_SETTLE_SECONDS: '1',
-  // the emulator answers one call at a time: calls made at once all finish late together, and an
-  // operator killed after a second would keep none of them
-  PCM_OPS_AWS_PARALLELISM: '2',
-};
-
-describe('an operator SIGKILLed every 2 s from /healthz, through a 2,000-target run from its create', () => {
-  const accounts = ['777777777701', '777777777702', '777777777703', '777777777704'];
-  const regions = ['eu-west-1', 'us-east-1', 'us-west-2', 'eu-central-1', 'ap-southeast-2'];
-  let ids: string[] = [];
-
-  beforeAll(async () => {
-    // 20 account-regions of 100: each is planned within the second an operator leads
-    ids = (await seedFleet(endpoint, { accounts, regions, perRegion: 100, windowsShare: 0 }))
-      .instanceIds;
-    for (const account of accounts) {
-      await objects.create(assumedCredential(`many-${account}`, account, REGION));
-    }
-  }, 300_000);
-
-  it('completes, with every batch sent exactly once and no target missing', async () => {
-    await emulator.setLifecycle({ pendingSeconds: 0.2, runningSeconds: 1 });
-    const name = 'killed-every-2s';
-    const created = await objects.create({
-      kind: 'ScriptExecution',
-      metadata: { name },
-      spec: {
-        script: { body: `echo ${name}` },
-        targets: accounts.map((account) => ({
-          credentialRef: { name: `many-${account}` },
-          regions,
-          tags: { Role: ['web'] },
-        })),
-      },
-    });
-    const uid = String(created.metadata.uid);
-    let restarts = 0;
-    const deadline = Date.now() + 20 * 60_000;
-    let done: Awaited<ReturnType<typeof objects.get>> | undefined;
-    while (!done && Date.now() < deadline) {
-      const op = await operator(SHORT_LEASE);
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      await op.kill();
-      running.splice(running.indexOf(op), 1);
-      restarts++;
-      const now = await objects.get('scriptexecutions', name);
-      if (now.status?.completionTime) done = now;
-    }
-    console.log(`completed after ${restarts} operators, each SIGKILLed 2 s after /healthz`);
-    expect(done?.status?.phase).toBe('Succeeded');
-    expect(done?.status?.counts).toMatchObject({ total: 2_000, succeeded: 2_000 });
-    const sends = (await emulator.sentCommands()).filter((c) => c.comment.includes(uid));
-    const comments = sends.map((c) => c.comment);
-    expect(new Set(comments).size, 'no batch sent twice').toBe(comments.length);
-    expect(comments).toHaveLength(40);
-    const sent = sends.flatMap((c) => c.instanceIds).sort();
-    expect(sent, 'every target sent once').toEqual([...ids].sort());
-    expect(restarts).toBeGreaterThan(3);
-  }, 1_500_000);
 });
 
 describe('two operators that both believe they lead', () => {
@@ -265,4 +203,78 @@ describe('two operators that both believe they lead', () => {
       expect(sent.flatMap((c) => c.instanceIds).sort()).toEqual([...ids].sort());
     },
   );
+});
+
+/** A lease short enough that a fresh operator leads within a second of the last one's death. */
+const SHORT_LEASE = {
+  PCM_OPS_LEASE_DURATION_SECONDS: '1',
+  PCM_OPS_RENEW_DEADLINE_SECONDS: '0.6',
+  PCM_OPS_RETRY_PERIOD_SECONDS: '0.15',
+  PCM_OPS_POLL_MIN_MS: '200',
+  PCM_OPS_POLL_MAX_MS: '500',
+  PCM_OPS_SEND_SETTLE_SECONDS: '1',
+  // the emulator answers one call at a time: calls made at once all finish late together, and an
+  // operator killed after a second would keep none of them
+  PCM_OPS_AWS_PARALLELISM: '2',
+};
+
+// Last: the emulator is still finishing this run's 2,000 invocations for a while after it ends,
+// and on two cores that can keep a following test's operators from renewing a 2 s lease.
+describe('an operator SIGKILLed every 2 s from /healthz, through a 2,000-target run from its create', () => {
+  const accounts = ['777777777701', '777777777702', '777777777703', '777777777704'];
+  const regions = ['eu-west-1', 'us-east-1', 'us-west-2', 'eu-central-1', 'ap-southeast-2'];
+  let ids: string[] = [];
+
+  beforeAll(async () => {
+    // 20 account-regions of 100: each is planned within the second an operator leads
+    ids = (await seedFleet(endpoint, { accounts, regions, perRegion: 100, windowsShare: 0 }))
+      .instanceIds;
+    for (const account of accounts) {
+      await objects.create(assumedCredential(`many-${account}`, account, REGION));
+    }
+  }, 300_000);
+
+  it('completes, with every batch sent exactly once and no target missing', async () => {
+    // invocations that run 4 s: however fast the machine, the run outlives a few operators
+    await emulator.setLifecycle({ pendingSeconds: 0.2, runningSeconds: 4 });
+    const name = 'killed-every-2s';
+    const created = await objects.create({
+      kind: 'ScriptExecution',
+      metadata: { name },
+      spec: {
+        script: { body: `echo ${name}` },
+        targets: accounts.map((account) => ({
+          credentialRef: { name: `many-${account}` },
+          regions,
+          tags: { Role: ['web'] },
+        })),
+      },
+    });
+    const uid = String(created.metadata.uid);
+    let restarts = 0;
+    let killedMidRun = 0;
+    const deadline = Date.now() + 20 * 60_000;
+    let done: Awaited<ReturnType<typeof objects.get>> | undefined;
+    while (!done && Date.now() < deadline) {
+      const op = await operator(SHORT_LEASE);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await op.kill();
+      running.splice(running.indexOf(op), 1);
+      restarts++;
+      const now = await objects.get('scriptexecutions', name);
+      if (now.status?.completionTime) done = now;
+      else killedMidRun++;
+    }
+    console.log(`completed after ${restarts} operators, each SIGKILLed 2 s after /healthz`);
+    expect(done?.status?.phase).toBe('Succeeded');
+    expect(done?.status?.counts).toMatchObject({ total: 2_000, succeeded: 2_000 });
+    const sends = (await emulator.sentCommands()).filter((c) => c.comment.includes(uid));
+    const comments = sends.map((c) => c.comment);
+    expect(new Set(comments).size, 'no batch sent twice').toBe(comments.length);
+    expect(comments).toHaveLength(40);
+    const sent = sends.flatMap((c) => c.instanceIds).sort();
+    expect(sent, 'every target sent once').toEqual([...ids].sort());
+    // at least two operators were killed in the middle of the run
+    expect(killedMidRun).toBeGreaterThanOrEqual(2);
+  }, 1_500_000);
 });
