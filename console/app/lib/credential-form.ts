@@ -7,7 +7,7 @@ import {
   type CloudCredential,
   type CloudCredentialInput,
 } from '@pcm-ops/crds';
-import { checkedOf, textOf } from './form-data.js';
+import { checkedOf, choiceOf, textOf } from './form-data.js';
 import { hasErrors, zodFormErrors, type FormErrors } from './form-errors.js';
 
 export const SOURCE_KINDS = ['keys', 'role', 'ambient'] as const;
@@ -81,10 +81,7 @@ export function credentialFormFromData(
 ): CredentialForm {
   const form: CredentialForm = { ...EMPTY_CREDENTIAL_FORM };
   for (const field of TEXT_FIELDS) form[field] = textOf(data, field);
-  const source = textOf(data, 'source');
-  form.source = (SOURCE_KINDS as readonly string[]).includes(source)
-    ? (source as SourceKind)
-    : 'keys';
+  form.source = choiceOf(data, 'source', SOURCE_KINDS, 'keys');
   form.organization = checkedOf(data, 'organization');
   return { ...form, ...fixed };
 }

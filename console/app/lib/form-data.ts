@@ -14,3 +14,14 @@ export function textsOf(data: FormData, field: string): string[] {
 export function checkedOf(data: FormData, field: string): boolean {
   return data.has(field);
 }
+
+/** A field whose value must be one of `allowed`; anything else (or nothing) reads as `fallback`. */
+export function choiceOf<T extends string>(
+  data: FormData,
+  field: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = textOf(data, field);
+  return (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}

@@ -9,7 +9,7 @@ import {
   type Script,
   type ScriptInput,
 } from '@pcm-ops/crds';
-import { checkedOf, textOf as postedText } from './form-data.js';
+import { checkedOf, choiceOf, textOf as postedText } from './form-data.js';
 import { hasErrors, zodFormErrors, type FormErrors } from './form-errors.js';
 
 export interface ParameterRow {
@@ -271,10 +271,7 @@ const blankRow = (row: ParameterRow): boolean =>
 export function scriptFormFromData(data: FormData, fixed: Partial<ScriptForm> = {}): ScriptForm {
   const form: ScriptForm = { ...EMPTY_SCRIPT_FORM, parameters: [] };
   for (const field of TEXT_FIELDS) form[field] = postedText(data, field);
-  const interpreter = postedText(data, 'interpreter');
-  form.interpreter = (INTERPRETERS as readonly string[]).includes(interpreter)
-    ? (interpreter as Interpreter)
-    : 'bash';
+  form.interpreter = choiceOf(data, 'interpreter', INTERPRETERS, 'bash');
   form.linux = checkedOf(data, 'linux');
   form.windows = checkedOf(data, 'windows');
   const indexes = new Set<number>();
