@@ -2,10 +2,11 @@
 // session, from the console's own origin and with the session's CSRF token; a credential from
 // access keys is created on the server, credential first and the Secret owned by it, and a browser
 // that goes away midway leaves neither behind. The pause between the two writes is made by a real
-// admission webhook that holds the write until the test has dropped the connection.
+// admission webhook that holds the write until the test has dropped the connection. Approval is of
+// the spec the page showed: the operator's status writes since do not stop it, a spec change does.
 import http from 'node:http';
-import { CoreV1Api } from '@kubernetes/client-node';
-import { GROUP, KINDS } from '@pcm-ops/crds';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { GROUP, KINDS, VERSION } from '@pcm-ops/crds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, send, startConsole, userToken, type ConsoleSession } from '../support/console.js';
 import { ensureConsoleBuild } from '../infra/console-build.js';
@@ -118,7 +119,11 @@ beforeAll(async () => {
   core = adminKubeConfig().makeApiClient(CoreV1Api);
   const plurals = KINDS.map((kind) => kind.plural);
   const token = await userToken(namespace, 'actions-editor', [
-    { apiGroups: [GROUP], resources: plurals, verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    {
+      apiGroups: [GROUP],
+      resources: plurals,
+      verbs: ['get', 'list', 'watch', 'create', 'delete', 'patch'],
+    },
     { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
   ]);
   editor = await login(port, token);
@@ -244,5 +249,64 @@ describe('a credential from access keys, created on the console server', () => {
       credentials: expect.not.arrayContaining(['dropped-early']),
       secrets: expect.not.arrayContaining(['dropped-early-aws-keys']),
     });
+  });
+});
+
+describe('approving a suspended execution', () => {
+  const suspended = (name: string) =>
+    objects.create({
+      kind: 'ScriptExecution',
+      metadata: { name },
+      spec: {
+        script: { interpreter: 'sh', body: 'uptime' },
+        targets: [{ credentialRef: { name: 'prod' }, instanceIds: ['i-0123456789abcdef0'] }],
+        suspend: true,
+      },
+    });
+  /** What the operator does while a run waits: writes its status, which moves resourceVersion. */
+  const writeStatus = (name: string, phase: string) =>
+    adminKubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .patchNamespacedCustomObjectStatus({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'scriptexecutions',
+        name,
+        body: [{ op: 'add', path: '/status', value: { phase } }],
+      });
+  const approve = (name: string, seen: { resourceVersion?: string; generation?: number }) =>
+    postForm(
+      `/aws/executions/${namespace}/${name}`,
+      new URLSearchParams({
+        _csrf: editor.csrfToken,
+        intent: 'approve',
+        resourceVersion: seen.resourceVersion ?? '',
+        generation: String(seen.generation ?? ''),
+      }).toString(),
+    );
+
+  it('approves the spec the page showed, though the operator wrote status since', async () => {
+    const shown = (await suspended('approve-status')).metadata;
+    await writeStatus('approve-status', 'Pending');
+    const after = await objects.get('scriptexecutions', 'approve-status');
+    expect(after.metadata.resourceVersion).not.toBe(shown.resourceVersion);
+    const response = await approve('approve-status', shown);
+    expect(response.status).toBe(302);
+    const approved = await objects.get('scriptexecutions', 'approve-status');
+    expect(approved.spec?.suspend).toBe(false);
+    expect(approved.status?.phase).toBe('Pending');
+  });
+
+  it('refuses to approve a spec changed since the page showed it, and leaves it suspended', async () => {
+    const shown = (await suspended('approve-edited')).metadata;
+    await objects.patch('scriptexecutions', 'approve-edited', {
+      spec: { script: { interpreter: 'sh', body: 'rm -rf /srv/cache' } },
+    });
+    const response = await approve('approve-edited', shown);
+    expect(response.status).toBe(409);
+    expect(response.text).toContain('It changed since this page was loaded');
+    const still = await objects.get('scriptexecutions', 'approve-edited');
+    expect(still.spec?.suspend).toBe(true);
   });
 });

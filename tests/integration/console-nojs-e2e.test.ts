@@ -161,8 +161,18 @@ describe('the console without JavaScript', () => {
     expect(suspended.spec?.suspend).toBe(true);
     expect(suspended.spec?.parameters).toEqual({ WHO: 'world', GREETING: 'hello' });
     await reloadUntil('[data-action=approve]', /Approve/);
-    await page.click('[data-action=approve]');
-    await page.waitForURL(`${origin}/aws/executions/${h.namespace}/plain-run`);
+    // the form posts back to the page it is on, so its URL says nothing: wait for the answer to
+    // the post and the page it leads to, or a reload would cancel the approval in flight
+    await Promise.all([
+      page.waitForResponse(
+        (r) => r.request().method() === 'POST' && r.url().includes('/plain-run'),
+      ),
+      page.click('[data-action=approve]'),
+    ]);
+    await page.waitForLoadState('load');
+    await expect
+      .poll(async () => (await h.objects.get('scriptexecutions', 'plain-run')).spec?.suspend)
+      .toBe(false);
     await reloadUntil('[data-phase]', /Succeeded/);
 
     const done = await h.objects.get('scriptexecutions', 'plain-run');

@@ -15,7 +15,21 @@ export function CsrfField(): ReactElement {
   return <input type="hidden" name={CSRF_FIELD} value={useCsrfToken()} />;
 }
 
-/** Hidden fields a form's action needs besides the user's input (a resourceVersion). */
+/**
+ * The hidden fields that say which version of an object a form showed: its resourceVersion, and
+ * the generation of its spec, which the operator's status writes leave alone.
+ */
+export function seenFields(metadata: {
+  resourceVersion?: string;
+  generation?: number;
+}): Record<string, string> {
+  return {
+    resourceVersion: metadata.resourceVersion ?? '',
+    generation: String(metadata.generation ?? ''),
+  };
+}
+
+/** Hidden fields a form's action needs besides the user's input (the version it showed). */
 export function HiddenFields({ fields }: { fields: Record<string, string> }): ReactElement {
   return (
     <>

@@ -5,7 +5,7 @@
 // without JavaScript.
 import { Form, Link, useNavigation } from '@remix-run/react';
 import { useEffect, useState, type ReactElement } from 'react';
-import { CsrfField } from './csrf-field.js';
+import { CsrfField, HiddenFields } from './csrf-field.js';
 import type { NewExecution } from './rerun.js';
 
 export interface ActionsData {
@@ -18,8 +18,8 @@ export interface ActionsData {
   rerun: NewExecution;
   rerunFailed: NewExecution | null;
   failedCount: number;
-  /** The version the page shows: an approval is of this version, refused if it changed. */
-  resourceVersion: string;
+  /** The version the page shows (hidden fields): an approval is of this spec, refused if it changed. */
+  seen: Record<string, string>;
 }
 
 /** What the action answers when the API server refused. */
@@ -122,7 +122,7 @@ export function ExecutionActions({
     <div className="actions" data-hydrated={hydrated ? '' : undefined}>
       <Form method="post" className="buttons">
         <CsrfField />
-        <input type="hidden" name="resourceVersion" value={data.resourceVersion} />
+        <HiddenFields fields={data.seen} />
         {data.suspended ? button('approve') : null}
         {button('cancel')}
         {button('rerun')}

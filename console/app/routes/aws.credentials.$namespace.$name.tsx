@@ -21,6 +21,7 @@ import {
 } from '../lib/credential-form.js';
 import { CredentialFormView, type CredentialAnswer } from '../lib/credential-form-view.js';
 import { DeleteButton, type DeleteAnswer } from '../lib/delete-button.js';
+import { HiddenFields, seenFields } from '../lib/csrf-field.js';
 import { deleteAs, INTENT, stored } from '../lib/delete.server.js';
 import { canI, kubeGet, requireUser, type Permission } from '../lib/kube.server.js';
 import { PCM } from '../lib/links.js';
@@ -164,11 +165,7 @@ export default function CredentialDetail(): ReactElement {
         submitLabel="Save changes"
         answer={answer?.values ? answer : undefined}
       >
-        <input
-          type="hidden"
-          name="resourceVersion"
-          value={credential.metadata.resourceVersion ?? ''}
-        />
+        <HiddenFields fields={seenFields(credential.metadata)} />
       </CredentialFormView>
     </>
   );

@@ -10,6 +10,7 @@ import { actionBlockers } from '../lib/blockers.js';
 import { kubeAs } from '../lib/actions.server.js';
 import { ExecutionActions, type ActionAnswer, type ActionsData } from '../lib/execution-actions.js';
 import { executionAction, isPostedAction } from '../lib/execution-actions.server.js';
+import { seenFields } from '../lib/csrf-field.js';
 import { mayI, readExecution } from '../lib/execution-detail.server.js';
 import { isTerminal, targetOutput, targetRows, type TargetRow } from '../lib/executions.js';
 import { executionHref, phaseClass } from '../lib/links.js';
@@ -87,7 +88,7 @@ function actionsData(
     rerun: rerunExecution(execution),
     rerunFailed: blockers.rerunFailed ? null : (rerunFailedExecution(execution, batches) ?? null),
     failedCount,
-    resourceVersion: execution.metadata.resourceVersion ?? '',
+    seen: seenFields(execution.metadata),
   };
 }
 
@@ -103,7 +104,7 @@ export async function action({ context, params, request }: ActionFunctionArgs): 
   return executionAction(intent, kube, {
     execution,
     batches,
-    seen: String(data.get('resourceVersion') ?? ''),
+    form: data,
     back: `${url.pathname}${url.search}`,
   });
 }

@@ -11,6 +11,7 @@ import type { ReactElement } from 'react';
 import { OBJECT_NAME_PATTERN, type Script } from '@pcm-ops/crds';
 import { kubeAs, refused } from '../lib/actions.server.js';
 import { DeleteButton, type DeleteAnswer } from '../lib/delete-button.js';
+import { seenFields } from '../lib/csrf-field.js';
 import { deleteAs, INTENT, stored } from '../lib/delete.server.js';
 import { canI, kubeGet, requireUser, type Permission } from '../lib/kube.server.js';
 import { PCM } from '../lib/links.js';
@@ -89,7 +90,7 @@ export default function ScriptDetail(): ReactElement {
         blocker={update.reason}
         submitLabel="Save changes"
         answer={answer?.values ? answer : undefined}
-        hidden={{ resourceVersion: script.metadata.resourceVersion ?? '' }}
+        hidden={seenFields(script.metadata)}
       />
     </>
   );
