@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import {
   CLOUD_CREDENTIAL,
@@ -25,8 +24,8 @@ import { ReferencedSecrets } from './k8s/referenced-secrets.js';
 import { Resources } from './k8s/resources.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { AwsExecutionProvider } from './providers/aws/provider.js';
-import { SessionCache } from './providers/aws/sessions.js';
+import { createProviders } from './providers/index.js';
+import type { ProviderRegistry } from './providers/registry.js';
 import { WorkQueue, type WorkResult } from './queue.js';
 import { CloudCredentialReconciler, TransientFailure } from './reconcilers/cloud-credential.js';
 import { ScriptExecutionReconciler } from './reconcilers/script-execution.js';
@@ -76,7 +75,7 @@ export class Manager implements Operator {
   private readonly executionReconciler: ScriptExecutionReconciler;
   private readonly api: ApiDeps;
   private readonly store: KubeExecutionStore;
-  private readonly provider: AwsExecutionProvider;
+  private readonly providers: ProviderRegistry;
   private server: Server | undefined;
   private synced = false;
 
@@ -127,33 +126,27 @@ export class Manager implements Operator {
     const observe = (call: { service: string; operation: string; outcome: string }): void => {
       this.metrics.awsCalls.inc(call);
     };
-    const endpoint = config.PCM_OPS_AWS_ENDPOINT_URL;
     const ambient = ambientNamespaces(config);
-    const sessions = new SessionCache({
-      sources: {
-        credential: (ns, name) => this.credential(ns, name),
-        secret: (ns, name) => this.secrets.get(ns, name),
-      },
-      ambient: fromNodeProviderChain(),
-      endpoint,
-      observe,
-      refreshBeforeExpiryMs: config.PCM_OPS_REFRESH_BEFORE_EXPIRY_SECONDS * 1000,
-      maxChainDepth: config.PCM_OPS_MAX_CHAIN_DEPTH,
-      ambientNamespaces: ambient,
+    const mayAct = (): boolean => this.elector.mayAct();
+    this.providers = createProviders({
+      config,
+      log,
+      credential: (ns, name) => this.credential(ns, name),
+      secret: (ns, name) => this.secrets.get(ns, name),
+      mayAct,
+      observeCall: observe,
     });
+    const providers = this.providers;
     const events = new EventRecorder(this.kc, log, identity);
     this.credentialReconciler = new CloudCredentialReconciler({
       get: (ns, name) => this.credential(ns, name),
-      sessions,
+      providers,
       resources: resources.credentials,
       events,
       log,
       validationIntervalMs: config.PCM_OPS_VALIDATION_INTERVAL_SECONDS * 1000,
       refreshBeforeExpiryMs: config.PCM_OPS_REFRESH_BEFORE_EXPIRY_SECONDS * 1000,
-      endpoint,
-      observe,
     });
-    const mayAct = (): boolean => this.elector.mayAct();
     this.store = new KubeExecutionStore(
       { cache: this.informers.executions as never, api: resources.executions },
       { cache: this.informers.batches as never, api: resources.batches },
@@ -166,25 +159,17 @@ export class Manager implements Operator {
         this.informers.scripts.get(name, ns) as unknown as Script | undefined,
       credential: (ns: string, name: string) => this.credential(ns, name),
     };
-    this.provider = new AwsExecutionProvider({
-      endpoint,
-      observe,
-      mayAct,
-      sendTimeoutMs: config.PCM_OPS_SEND_TIMEOUT_SECONDS * 1000,
-    });
     this.api = {
       access: new KubernetesAccess(this.kc),
       store: this.store,
       lookups,
-      sessions,
-      provider: this.provider,
+      providers,
     };
     this.executionReconciler = new ScriptExecutionReconciler({
       store: this.store,
       lookups,
       secrets: this.secrets,
-      sessions,
-      provider: this.provider,
+      providers,
       events,
       log,
       now: () => new Date(),
@@ -282,7 +267,7 @@ export class Manager implements Operator {
     this.secrets.stop();
     await Promise.all(Object.values(this.informers).map((i) => i.stop()));
     await this.elector.release();
-    this.provider.close();
+    for (const provider of this.providers.all()) provider.close?.();
     this.metrics.leader.set(0);
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),

@@ -9,10 +9,10 @@ import type {
   BatchKey,
   InvocationStatus,
   InvocationView,
-  LocationSession,
   RenderedCommand,
   Result,
-} from '../../operator/src/providers/types.js';
+} from '../../operator/src/domain/provider.js';
+import type { LocationSession } from '../../operator/src/providers/aws/location.js';
 import { ec2Client, seedFleet, type FleetGroup } from '../support/aws.js';
 import { useEmulator } from '../support/use-emulator.js';
 
@@ -68,7 +68,7 @@ async function seedGroup(
 }
 
 function shell(commandText: string, extra: Partial<RenderedCommand> = {}): RenderedCommand {
-  return { document: 'AWS-RunShellScript', commandText, ...extra };
+  return { interpreter: 'sh', commandText, ...extra };
 }
 
 function batch(batchIndex: number): BatchKey {

@@ -10,14 +10,14 @@ import {
   type TagSelector,
 } from '@pcm-ops/crds';
 import type {
-  ExecutionProvider,
   Instance,
-  LocationSession,
+  Place,
   Platform,
+  Provider,
   ResolvedLocation,
   Result,
   TargetSelector,
-} from '../providers/types.js';
+} from '../domain/provider.js';
 
 /** Ids one request may ask about: enough for a preview page, small enough for a URL. */
 export const MAX_INSTANCE_IDS = 200;
@@ -79,11 +79,11 @@ export interface Discovered {
  * with onlineOnly tells them apart without dropping the offline ones.
  */
 export async function discover(
-  provider: ExecutionProvider,
-  session: LocationSession,
+  provider: Provider,
+  place: Place,
   selector: TargetSelector,
 ): Promise<Result<Discovered>> {
-  const found = await provider.resolve(session, selector);
+  const found = await provider.resolve(place, selector);
   if (!found.ok) return found;
   const { instances, skipped } = found.value;
   if (selector.onlineOnly || instances.length === 0) {
@@ -94,7 +94,7 @@ export async function discover(
   }
   const ids = instances.map((instance) => instance.instanceId);
   const states = [...new Set(instances.map((instance) => instance.state))];
-  const online = await provider.resolve(session, { instanceIds: ids, states, onlineOnly: true });
+  const online = await provider.resolve(place, { instanceIds: ids, states, onlineOnly: true });
   if (!online.ok) return online;
   const onlineIds = new Set(online.value.instances.map((instance) => instance.instanceId));
   const marked = instances.map((i) => ({ ...i, online: onlineIds.has(i.instanceId) }));

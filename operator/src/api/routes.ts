@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { REGION_PATTERN, type CloudCredential, type ExecutionBatch } from '@pcm-ops/crds';
-import type { ExecutionStore } from '../domain/store.js';
-import type { SessionCache } from '../providers/aws/sessions.js';
-import type { ExecutionProvider } from '../providers/types.js';
-import type { Lookups } from '../reconcilers/execution/deps.js';
+import type { CloudCredential, ExecutionBatch, ExecutionTarget } from '@pcm-ops/crds';
+import type { Lookups } from '../domain/lookups.js';
+import { providerOf, type Place, type Provider, type Providers } from '../domain/provider.js';
+import type { ExecutionSnapshot, ExecutionStore } from '../domain/store.js';
 import type { KubernetesAccess, ResourceAccess } from './access.js';
 import { discover, selectorFrom } from './discovery.js';
 
@@ -11,8 +10,7 @@ export interface ApiDeps {
   access: KubernetesAccess;
   store: ExecutionStore;
   lookups: Lookups;
-  sessions: SessionCache;
-  provider: ExecutionProvider;
+  providers: Providers;
 }
 
 class HttpError extends Error {
@@ -56,7 +54,7 @@ async function sentBatch(
   namespace: string,
   name: string,
   instanceId: string,
-): Promise<ExecutionBatch> {
+): Promise<{ batch: ExecutionBatch; target: ExecutionTarget }> {
   const snapshot = await deps.store.read(namespace, name);
   if (!snapshot) throw new HttpError(404, `ScriptExecution "${name}" not found`);
   const batch = batchWith(snapshot.batches, instanceId);
@@ -64,36 +62,56 @@ async function sentBatch(
     throw new HttpError(404, `instance ${instanceId} is not a target of ScriptExecution "${name}"`);
   if (!batch.status?.commandId)
     throw new HttpError(409, `instance ${instanceId} has not been sent the script yet`);
-  return batch;
+  return { batch, target: snapshotTarget(snapshot, batch) };
 }
 
 /** Full inline output of one target: what SSM keeps (24,000 characters of stdout, 8,000 of stderr). */
 async function output(deps: ApiDeps, namespace: string, name: string, url: URL): Promise<unknown> {
   const instanceId = url.searchParams.get('instanceId');
   if (!instanceId) throw new HttpError(400, 'the query parameter instanceId is required');
-  const batch = await sentBatch(deps, namespace, name, instanceId);
+  const { batch, target } = await sentBatch(deps, namespace, name, instanceId);
   const commandId = batch.status!.commandId!;
-  const session = await deps.sessions.session(namespace, batch.spec.credential);
-  if (!session.ok) throw new HttpError(503, session.failure.message);
-  const { accountId, region, credential } = batch.spec;
-  const location = { accountId, region, credential, credentials: session.value.credentials };
-  const found = await deps.provider.output(location, commandId, instanceId);
+  const { accountId, region, credential: credentialName } = batch.spec;
+  const credential = deps.lookups.credential(namespace, credentialName);
+  if (!credential) throw new HttpError(503, `CloudCredential "${credentialName}" not found`);
+  const provider = providerFor(deps, credential);
+  const place = { namespace, credential: credentialName, scope: accountId, region, target };
+  const found = await provider.output(place, commandId, instanceId);
   if (!found.ok) throw new HttpError(found.failure.transient ? 503 : 502, found.failure.message);
   return { instanceId, commandId, accountId, region, ...found.value };
 }
 
-function regionOf(url: URL, credential: CloudCredential): string {
-  const aws = credential.spec.aws;
-  const region = url.searchParams.get('region') ?? aws?.defaultRegion ?? 'us-east-1';
-  if (!REGION_PATTERN.test(region))
-    throw new HttpError(400, `region "${region}" is not an AWS region code such as eu-west-1`);
-  const allowed = aws?.regions ?? [];
-  if (allowed.length && !allowed.includes(region))
-    throw new HttpError(
-      403,
-      `region ${region} is not one CloudCredential "${credential.metadata.name}" may reach (spec.aws.regions: ${allowed.join(', ')})`,
-    );
-  return region;
+function providerFor(deps: ApiDeps, credential: CloudCredential): Provider {
+  const found = providerOf(deps.providers, credential);
+  if (!found.ok) throw new HttpError(409, found.failure.message);
+  return found.value;
+}
+
+/** The spec.targets entry a batch serves (its provider reads its settings there). */
+function snapshotTarget(snapshot: ExecutionSnapshot, batch: ExecutionBatch): ExecutionTarget {
+  const rows = snapshot.execution.status?.accounts ?? [];
+  const index = rows[batch.spec.location ?? 0]?.targetIndex ?? 0;
+  const target = snapshot.execution.spec.targets[index];
+  if (!target) throw new HttpError(409, `no target for batch ${batch.metadata.name}`);
+  return target;
+}
+
+/** The place discovery looks in: the credential's own scope, in the region asked for. */
+function placeOf(deps: ApiDeps, credential: CloudCredential, url: URL): Place {
+  const region = url.searchParams.get('region');
+  const target: ExecutionTarget = {
+    credentialRef: { name: credential.metadata.name ?? '' },
+    ...(region ? { regions: [region] } : {}),
+    onlineOnly: false,
+  };
+  const provider = providerFor(deps, credential);
+  const problem = provider.targetProblem(target, credential, 0);
+  if (problem) throw new HttpError(problem.reason === 'RegionInvalid' ? 400 : 403, problem.message);
+  const [spot] = provider.places(target, credential);
+  if (!spot)
+    throw new HttpError(409, `CloudCredential "${credential.metadata.name}" reaches no place`);
+  const namespace = credential.metadata.namespace ?? '';
+  return { namespace, credential: target.credentialRef.name, ...spot, target };
 }
 
 /** Instance discovery for the console: what a credential reaches in one region, filtered. */
@@ -106,18 +124,12 @@ async function instances(
   const credential = deps.lookups.credential(namespace, name);
   if (!credential?.status?.accountId)
     throw new HttpError(409, `CloudCredential "${name}" is not Ready`);
-  const region = regionOf(url, credential);
-  const session = await deps.sessions.session(namespace, name);
-  if (!session.ok) throw new HttpError(503, session.failure.message);
-  const location = { accountId: credential.status.accountId, region, credential: name };
+  const place = placeOf(deps, credential, url);
   const selector = selectorFrom(url.searchParams);
   if (!selector.ok) throw new HttpError(400, selector.message);
-  const found = await discover(
-    deps.provider,
-    { ...location, credentials: session.value.credentials },
-    selector.value,
-  );
+  const found = await discover(providerFor(deps, credential), place, selector.value);
   if (!found.ok) throw new HttpError(found.failure.transient ? 503 : 502, found.failure.message);
+  const location = { accountId: place.scope, region: place.region, credential: name };
   return { ...location, ...found.value };
 }
 

@@ -1,50 +1,37 @@
 /**
- * The locations of an execution: every (target, account, region) its targets reach, in the order
- * of spec.targets, then account, then region. The list is fixed when resolving starts and becomes
- * the rows of status.accounts; a batch names its row by position.
+ * The locations of an execution: every (target, scope, region) its targets reach, in the order
+ * of spec.targets, then as the target's provider lists its places. The list is fixed when
+ * resolving starts and becomes the rows of status.accounts; a batch names its row by position.
  */
-import type { CloudCredential, ExecutionTarget } from '@pcm-ops/crds';
+import type { ExecutionTarget } from '@pcm-ops/crds';
+import type { Spot } from './provider.js';
 
 export interface LocationRow {
   targetIndex: number;
   target: string;
   credential: string;
+  /** The scope: an account, a subscription, a project, an inventory. */
   accountId: string;
   region: string;
 }
 
-/** The accounts a target reaches: the credential's own, or members of its organization. */
-export function accountsOf(target: ExecutionTarget, credential: CloudCredential): string[] {
-  if (!target.organizationAccounts) return [credential.status?.accountId ?? ''];
-  const listed = (credential.status?.organizationAccounts ?? []).map((a) => a.id);
-  const wanted = target.organizationAccounts.accountIds;
-  return wanted?.length ? wanted.filter((id) => listed.includes(id)) : listed;
-}
-
-export function regionsOf(target: ExecutionTarget, credential: CloudCredential): string[] {
-  return target.regions?.length ? target.regions : [credential.spec.aws?.defaultRegion ?? ''];
-}
-
-/** Every location of the targets, each credential looked up by name (all must exist). */
+/** Every location of the targets, each target's places given by its provider. */
 export function locationsOf(
   targets: readonly ExecutionTarget[],
-  credential: (name: string) => CloudCredential,
+  placesOf: (target: ExecutionTarget) => Spot[],
 ): LocationRow[] {
-  return targets.flatMap((target, targetIndex) => {
-    const found = credential(target.credentialRef.name);
-    return accountsOf(target, found).flatMap((accountId) =>
-      regionsOf(target, found).map((region) => ({
-        targetIndex,
-        target: target.name ?? String(targetIndex),
-        credential: target.credentialRef.name,
-        accountId,
-        region,
-      })),
-    );
-  });
+  return targets.flatMap((target, targetIndex) =>
+    placesOf(target).map(({ scope, region }) => ({
+      targetIndex,
+      target: target.name ?? String(targetIndex),
+      credential: target.credentialRef.name,
+      accountId: scope,
+      region,
+    })),
+  );
 }
 
-/** Earlier rows of the same account and region: their instances are planned before this one's. */
+/** Earlier rows of the same scope and region: their machines are planned before this one's. */
 export function earlierSameSpot(
   rows: readonly Pick<LocationRow, 'accountId' | 'region'>[],
   index: number,

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { SSM_DOCUMENT } from '@pcm-ops/crds';
 import {
   hereDocDelimiter,
   powershellQuote,
@@ -88,12 +89,12 @@ describe('renderCommand for bash', () => {
 
   it('keeps the body verbatim and the text readable', () => {
     const body = 'echo "$GREETING, world"';
-    const { commandText, document } = renderCommand(
+    const { commandText, interpreter } = renderCommand(
       { interpreter: 'bash', body, parameters: [{ name: 'GREETING' }] },
       { GREETING: 'hello' },
     );
     const delimiter = hereDocDelimiter(body);
-    expect(document).toBe('AWS-RunShellScript');
+    expect(SSM_DOCUMENT[interpreter]).toBe('AWS-RunShellScript');
     expect(commandText.split('\n')).toEqual([
       `# PCM-Ops bash script ${scriptHash('bash', body)}`,
       "export GREETING='hello'",
@@ -116,11 +117,11 @@ describe('renderCommand for bash', () => {
 
 describe('renderCommand for sh and powershell', () => {
   it('puts an sh body right after the exports, sorted by name', () => {
-    const { commandText, document } = renderCommand(
+    const { commandText, interpreter } = renderCommand(
       { interpreter: 'sh', body: 'echo "$A $B"' },
       { B: 'two', A: 'one' },
     );
-    expect(document).toBe('AWS-RunShellScript');
+    expect(SSM_DOCUMENT[interpreter]).toBe('AWS-RunShellScript');
     expect(commandText.split('\n').slice(1)).toEqual([
       "export A='one'",
       "export B='two'",
@@ -152,8 +153,9 @@ describe('renderCommand for sh and powershell', () => {
         maxErrors: 0,
       },
     );
+    expect(SSM_DOCUMENT[rendered.interpreter]).toBe('AWS-RunPowerShellScript');
     expect(rendered).toEqual({
-      document: 'AWS-RunPowerShellScript',
+      interpreter: 'powershell',
       commandText: [
         `# PCM-Ops powershell script ${scriptHash('powershell', body)}`,
         "$env:NAME = 'O''Brien'",
@@ -168,7 +170,7 @@ describe('renderCommand for sh and powershell', () => {
 
   it('leaves unset options out of the command', () => {
     const rendered = renderCommand({ interpreter: 'sh', body: 'true' }, {});
-    expect(Object.keys(rendered).sort()).toEqual(['commandText', 'document']);
+    expect(Object.keys(rendered).sort()).toEqual(['commandText', 'interpreter']);
   });
 
   it('refuses a parameter name that could break the text (a bug upstream)', () => {

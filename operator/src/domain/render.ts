@@ -1,16 +1,11 @@
 /**
- * Turns a Script and an execution's parameter values into the command text SSM runs. Pure: no
+ * Turns a Script and an execution's parameter values into the command text a provider runs. Pure: no
  * I/O, so every quoting rule is tested by running the text through a real shell. The values are
  * checked before, by `resolveParameters` of the API package, the rule the console checks with.
  */
 import { createHash } from 'node:crypto';
-import {
-  PARAMETER_NAME_PATTERN,
-  SSM_DOCUMENT,
-  type Interpreter,
-  type ParameterDeclaration,
-} from '@pcm-ops/crds';
-import type { RenderedCommand } from '../providers/types.js';
+import { PARAMETER_NAME_PATTERN, type Interpreter, type ParameterDeclaration } from '@pcm-ops/crds';
+import type { RenderedCommand } from './provider.js';
 
 /** What rendering needs of a Script (or of an execution's inline script). */
 export interface ScriptSource {
@@ -115,7 +110,7 @@ export function renderCommand(
     .map((name) => assignment(script.interpreter, name, values[name] ?? ''));
   const body = script.interpreter === 'bash' ? bashWrapper(script.body) : [script.body];
   return {
-    document: SSM_DOCUMENT[script.interpreter],
+    interpreter: script.interpreter,
     commandText: [header(script), ...assignments, ...body].join('\n'),
     ...optionalSettings(options),
   };

@@ -12,20 +12,21 @@ import { isConflict } from '../k8s/errors.js';
 import type { Resources } from '../k8s/resources.js';
 import type { Logger } from '../log.js';
 import type { WorkResult } from '../queue.js';
-import type { AwsCallObserver } from '../providers/aws/clients.js';
-import { listOrganizationAccounts } from '../providers/aws/organizations.js';
-import type { SessionCache, ValidatedSession } from '../providers/aws/sessions.js';
+import {
+  providerOf,
+  type CredentialCheck,
+  type Provider,
+  type Providers,
+} from '../domain/provider.js';
 
 export interface CloudCredentialDeps {
   get: (namespace: string, name: string) => CloudCredential | undefined;
-  sessions: SessionCache;
+  providers: Providers;
   resources: Resources<CloudCredential>;
   events: EventRecorder;
   log: Logger;
   validationIntervalMs: number;
   refreshBeforeExpiryMs: number;
-  endpoint?: string;
-  observe?: AwsCallObserver;
   now?: () => Date;
 }
 
@@ -56,12 +57,17 @@ export class CloudCredentialReconciler {
   async reconcile(namespace: string, name: string): Promise<WorkResult> {
     const credential = this.deps.get(namespace, name);
     if (!credential || credential.metadata.deletionTimestamp) {
-      this.deps.sessions.forget(namespace, name);
+      for (const provider of this.deps.providers.all()) provider.forget(namespace, name);
       return {};
     }
-    const trusted = await this.trustedFor(credential);
-    if (trusted !== undefined) return { requeueAfterMs: Math.max(1_000, trusted) };
-    const outcome = await this.observe(credential);
+    const provider = providerOf(this.deps.providers, credential);
+    if (provider.ok) {
+      const trusted = await this.trustedFor(provider.value, credential);
+      if (trusted !== undefined) return { requeueAfterMs: Math.max(1_000, trusted) };
+    }
+    const outcome: CredentialOutcome = provider.ok
+      ? await this.observe(provider.value, credential)
+      : { kind: 'failed', failure: provider.failure };
     await this.writeStatus(credential, outcome);
     if (outcome.kind === 'failed' && outcome.failure.transient) {
       throw new TransientFailure(
@@ -76,10 +82,13 @@ export class CloudCredentialReconciler {
    * the validation in the status while it is recent and was made with the same versions: a
    * failover does not call STS once per credential.
    */
-  private async trustedFor(credential: CloudCredential): Promise<number | undefined> {
+  private async trustedFor(
+    provider: Provider,
+    credential: CloudCredential,
+  ): Promise<number | undefined> {
     const { namespace, name } = credential.metadata as { namespace: string; name: string };
-    if (this.deps.sessions.hasValidated(namespace, name)) return undefined;
-    const version = await this.deps.sessions.fingerprint(namespace, name).catch(() => undefined);
+    if (provider.validatedHere(namespace, name)) return undefined;
+    const version = await provider.version(namespace, name).catch(() => undefined);
     if (!version) return undefined;
     return validationGoodFor(credential.status, {
       generation: credential.metadata.generation ?? 0,
@@ -100,63 +109,53 @@ export class CloudCredentialReconciler {
     return Math.max(1_000, Math.min(untilValidation, untilRenewal));
   }
 
-  private async observe(credential: CloudCredential): Promise<CredentialOutcome> {
-    const { namespace, name } = credential.metadata as { namespace: string; name: string };
-    const result = await this.deps.sessions.validated(
-      namespace,
-      name,
-      this.deps.validationIntervalMs,
-    );
-    if (!result.ok) return { kind: 'failed', failure: this.explain(credential, result.failure) };
-    const session = result.value;
+  private async observe(
+    provider: Provider,
+    credential: CloudCredential,
+  ): Promise<CredentialOutcome> {
+    const result = await provider.validate(credential, this.deps.validationIntervalMs);
+    if (!result.ok) return { kind: 'failed', failure: result.failure };
+    const check = result.value;
     const expected = credential.spec.expectedAccountId;
-    if (expected && expected !== session.identity.accountId) {
+    if (expected && expected !== check.scope) {
       return {
         kind: 'failed',
         failure: {
           reason: 'AccountMismatch',
-          message: `STS reports account ${session.identity.accountId}, but spec.expectedAccountId is ${expected}`,
+          message: `STS reports account ${check.scope}, but spec.expectedAccountId is ${expected}`,
           transient: false,
         },
-        observedAccount: session.identity,
+        observedAccount: { accountId: check.scope, arn: check.identity },
       };
     }
-    return this.withOrganization(credential, session);
-  }
-
-  private explain(
-    credential: CloudCredential,
-    failure: { reason: string; message: string; transient: boolean },
-  ): { reason: string; message: string; transient: boolean } {
-    const secret = credential.spec.aws?.source.secretRef;
-    if (failure.reason === 'InvalidCredentials' && secret) {
-      return {
-        ...failure,
-        reason: 'InvalidSecret',
-        message: `AWS rejected the access keys in Secret "${secret.name}" (spec.aws.source.secretRef): ${failure.message}`,
-      };
-    }
-    return failure;
+    return this.withOrganization(provider, credential, check);
   }
 
   private async withOrganization(
+    provider: Provider,
     credential: CloudCredential,
-    session: ValidatedSession,
+    check: CredentialCheck,
   ): Promise<CredentialOutcome> {
     const ready: CredentialOutcome = {
       kind: 'ready',
-      accountId: session.identity.accountId,
-      arn: session.identity.arn,
-      validatedAt: session.validatedAt,
-      expiresAt: session.expiresAt,
-      version: session.fingerprint,
+      accountId: check.scope,
+      arn: check.identity,
+      validatedAt: check.validatedAt,
+      expiresAt: check.expiresAt,
+      version: check.version,
     };
     const organization = credential.spec.organization;
     if (!organization) return ready;
-    const listed = await listOrganizationAccounts(session, {
-      endpoint: this.deps.endpoint,
-      observe: this.deps.observe,
-    });
+    const listed = provider.members
+      ? await provider.members(credential)
+      : ({
+          ok: false,
+          failure: {
+            reason: 'OrganizationUnsupported',
+            message: `provider ${provider.name} has no organizations (spec.organization)`,
+            transient: false,
+          },
+        } as const);
     if (!listed.ok) return { kind: 'failed', failure: listed.failure };
     return {
       ...ready,

@@ -353,6 +353,14 @@ function check(world: World, record: History): void {
   for (const command of world.ssm.commands) {
     const batch = byComment.get(command.comment);
     expect(batch, `command ${command.comment} belongs to a batch`).toBeDefined();
+    if (!batch!.status?.commandId) {
+      // caught mid-send when the provider could no longer tell: never sent again, and Unknown
+      expect(batch!.status?.phase).toBe('Failed');
+      expect(new Set(batch!.status?.invocations?.map((i) => i.status))).toEqual(
+        new Set(['Unknown']),
+      );
+      continue;
+    }
     expect(batch!.status?.commandId).toBe(command.commandId);
     for (const invocation of batch!.status?.invocations ?? []) {
       if (invocation.status === 'Unknown') continue;

@@ -3,7 +3,7 @@
  * found by their comment, invocations that end by the clock, cancel. It keeps the truth the
  * tests compare the operator's status with: every command ever accepted.
  */
-import type { InvocationStatus, InvocationView } from '../providers/types.js';
+import type { InvocationStatus, InvocationView } from '../domain/provider.js';
 
 export interface SsmCommand {
   commandId: string;

@@ -11,13 +11,8 @@ import { pino } from 'pino';
 import { KubeExecutionStore, type CachedObjects, type ObjectApi } from '../k8s/execution-store.js';
 import { NotLeaderError } from '../domain/store.js';
 import { batchComment } from '../providers/aws/provider.js';
-import type {
-  BatchKey,
-  ExecutionProvider,
-  Failure,
-  LocationSession,
-  Result,
-} from '../providers/types.js';
+import type { BatchKey, Failure, Place, Provider, Result } from '../domain/provider.js';
+import { awsPlaces } from '../providers/aws/places.js';
 import type { ExecutionDeps } from '../reconcilers/execution/deps.js';
 import { ScriptExecutionReconciler } from '../reconcilers/script-execution.js';
 import { ApiError, FakeApiServer, type ChangeType, type FakeObject } from './fake-api-server.js';
@@ -194,32 +189,33 @@ export class Proc {
     };
   }
 
-  /** SSM as this process sees it: through the gate, fenced by its lease on send. */
-  provider(): ExecutionProvider {
+  /**
+   * SSM as this process sees it: through the gate, fenced by its lease on send. A credential
+   * the world broke fails every call as a session would that cannot be had.
+   */
+  provider(): Provider {
     const { ssm } = this.world;
-    const gate = (label: string): Promise<Fault | undefined> => this.world.gate(this, label);
+    const gate = async (label: string, place: Place): Promise<Failure | undefined> => {
+      const fault = await this.world.gate(this, label);
+      if (this.world.broken.has(place.credential)) return failure('CredentialNotFound', false);
+      return readFault(fault);
+    };
+    const notUsed = (): never => {
+      throw new Error('not used');
+    };
     return {
-      name: 'fake',
-      resolve: async (session) => {
-        const problem = readFault(await gate('resolve'));
+      name: 'aws',
+      validate: notUsed,
+      validatedHere: () => false,
+      version: notUsed,
+      forget: () => undefined,
+      targetProblem: () => undefined,
+      places: awsPlaces,
+      resolve: notUsed,
+      resolvePage: async (place, _selector, cursor) => {
+        const problem = await gate('resolvePage', place);
         if (problem) return fail(problem);
-        const instances = ssm.instances(session.accountId, session.region);
-        return {
-          ok: true,
-          value: {
-            instances: instances.map((id) => ({
-              instanceId: id,
-              platform: 'Linux',
-              state: 'running',
-            })),
-            skipped: [],
-          },
-        };
-      },
-      resolvePage: async (session, _selector, cursor) => {
-        const problem = readFault(await gate('resolvePage'));
-        if (problem) return fail(problem);
-        const all = ssm.instances(session.accountId, session.region);
+        const all = ssm.instances(place.scope, place.region);
         const at = Number(cursor ?? 0);
         const page = all.slice(at, at + PAGE);
         const instances = page.map((id) => ({
@@ -230,45 +226,37 @@ export class Proc {
         const next = at + PAGE < all.length ? String(at + PAGE) : undefined;
         return { ok: true, value: { instances, skipped: [], ...(next ? { next } : {}) } };
       },
-      findSent: async (session, key) => {
-        const problem = readFault(await gate('findSent'));
+      findSent: async (place, key) => {
+        const problem = await gate('findSent', place);
         if (problem) return fail(problem);
-        const found = ssm.find(session.accountId, session.region, batchComment(key));
+        const found = ssm.find(place.scope, place.region, batchComment(key));
         return { ok: true, value: found?.commandId };
       },
-      send: (session, key, ids) => this.send(session, key, ids),
-      observe: async (session, commandId) => {
-        const problem = readFault(await gate('observe'));
+      send: (place, key, ids) => this.send(place, key, ids),
+      observe: async (place, commandId) => {
+        const problem = await gate('observe', place);
         if (problem) return fail(problem);
         return { ok: true, value: ssm.invocations(commandId) };
       },
-      cancel: async (_session, commandId) => {
-        const problem = readFault(await gate('cancel'));
+      cancel: async (place, commandId) => {
+        const problem = await gate('cancel', place);
         if (problem) return fail(problem);
         ssm.cancel(commandId);
         return { ok: true, value: undefined };
       },
-      output: () => Promise.reject(new Error('not used')),
+      output: notUsed,
     };
   }
 
-  private async send(
-    session: LocationSession,
-    key: BatchKey,
-    ids: string[],
-  ): Promise<Result<string>> {
+  private async send(place: Place, key: BatchKey, ids: string[]): Promise<Result<string>> {
     const fault = await this.world.gate(this, 'send');
+    if (this.world.broken.has(place.credential)) return fail(failure('CredentialNotFound', false));
     // the fence sits right before the wire: a process past its lease sends nothing
     if (!this.mayAct()) return fail(failure('NotLeader', true));
     if (fault === 'throttle') return fail(failure('Throttled', true));
     if (fault === 'permanent') return fail(failure('InvalidInstanceId', false));
     if (fault === 'error') return fail(failure('AwsUnavailable', true, true));
-    const commandId = this.world.ssm.send(
-      session.accountId,
-      session.region,
-      batchComment(key),
-      ids,
-    );
+    const commandId = this.world.ssm.send(place.scope, place.region, batchComment(key), ids);
     // accepted, but the answer is lost on the way back
     if (fault === 'lost') return fail(failure('AwsUnavailable', true, true));
     return { ok: true, value: commandId };
@@ -437,23 +425,12 @@ export class World {
   }
 
   deps(proc: Proc): ExecutionDeps {
-    const session = async (_ns: string, name: string): Promise<Result<never>> =>
-      this.broken.has(name)
-        ? fail(failure('CredentialNotFound', false))
-        : ({
-            ok: true,
-            value: {
-              credentials: { accessKeyId: 'a', secretAccessKey: 's' },
-              region: 'eu-west-1',
-              isAssumedRole: false,
-            },
-          } as never);
+    const provider = proc.provider();
     return {
       store: proc.store,
       lookups: { script: () => undefined, credential: (_ns, name) => this.credential(name) },
       secrets: { get: async () => undefined },
-      sessions: { session, memberSession: session },
-      provider: proc.provider(),
+      providers: { get: (name) => (name === 'aws' ? provider : undefined), all: () => [provider] },
       events: { record: async () => undefined },
       log: this.log,
       now: () => new Date(this.now),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LocationSession } from '../types.js';
+import type { LocationSession } from './location.js';
 import { ClientCache } from './client-cache.js';
 
 const MINUTE = 60_000;

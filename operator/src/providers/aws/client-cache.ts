@@ -1,7 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { LocationSession } from '../types.js';
+import type { LocationSession } from './location.js';
 import {
   ec2Client,
   ssmClient,

@@ -1,13 +1,5 @@
-import type { Failure, Result } from '../types.js';
+import type { Failure } from '../../domain/provider.js';
 
-export type { Result };
+export { fail, ok, type Result } from '../../domain/provider.js';
 /** Why a credential or a call cannot be used, in words that say what to fix. */
 export type CredentialFailure = Failure;
-
-export function ok<T>(value: T): Result<T> {
-  return { ok: true, value };
-}
-
-export function fail<T>(reason: string, message: string, transient = false): Result<T> {
-  return { ok: false, failure: { reason, message, transient } };
-}

@@ -25,27 +25,26 @@ import {
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { isTerminalInvocation } from '@pcm-ops/crds';
+import { SSM_DOCUMENT, isTerminalInvocation } from '@pcm-ops/crds';
 import type {
   BatchKey,
-  ExecutionProvider,
   FullOutput,
   Instance,
   InvocationStatus,
   InvocationView,
-  LocationSession,
   Platform,
   RenderedCommand,
   ResolvedLocation,
   ResolvedPage,
   SkipReason,
   TargetSelector,
-} from '../types.js';
+} from '../../domain/provider.js';
 import { ClientCache } from './client-cache.js';
 import type { AwsCallObserver } from './clients.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
 import { ok, type Result } from './failure.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { LocationSession } from './location.js';
 import { invocationStatus } from './ssm-status.js';
 
 /** SendCommand takes at most 50 instance ids and a comment of at most 100 characters. */
@@ -354,7 +353,7 @@ function sendInput(
     parameters.executionTimeout = [String(command.executionTimeoutSeconds)];
   return {
     InstanceIds: instanceIds,
-    DocumentName: command.document,
+    DocumentName: SSM_DOCUMENT[command.interpreter],
     Parameters: parameters,
     Comment: batchComment(key),
     TimeoutSeconds: command.deliveryTimeoutSeconds,
@@ -433,8 +432,8 @@ export function fullOutputOf(answer: GetCommandInvocationCommandOutput): FullOut
 // ---------------------------------------------------------------------------------------------
 // the provider
 
-export class AwsExecutionProvider implements ExecutionProvider {
-  readonly name = 'aws';
+/** SSM Run Command and EC2 in one account and region, for the AWS provider (see index.ts). */
+export class AwsExecutionProvider {
   private readonly clients: ClientCache;
   private readonly limiter: RateLimiter;
 

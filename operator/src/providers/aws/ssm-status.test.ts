@@ -1,6 +1,6 @@
 import { countsAsError, isTerminalInvocation } from '@pcm-ops/crds';
 import { describe, expect, it } from 'vitest';
-import type { InvocationStatus } from '../types.js';
+import type { InvocationStatus } from '../../domain/provider.js';
 import { invocationStatus } from './ssm-status.js';
 
 describe('invocationStatus', () => {

@@ -5,7 +5,7 @@
  * and AWS reports Undeliverable and Terminated under Status `Failed`. Which of the statuses are final,
  * and which count against MaxErrors, the API package says (`isTerminalInvocation`, `countsAsError`).
  */
-import type { InvocationStatus } from '../types.js';
+import type { InvocationStatus } from '../../domain/provider.js';
 
 /** Lower case without spaces, so "In Progress", "InProgress" and "inprogress" read the same. */
 function normalized(text: string | undefined): string {

@@ -1,26 +1,15 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { CloudCredential, Script } from '@pcm-ops/crds';
+import type { Lookups } from '../../domain/lookups.js';
+import type { Providers } from '../../domain/provider.js';
 import type { ExecutionStore } from '../../domain/store.js';
 import type { EventInput } from '../../k8s/events.js';
 import type { Logger } from '../../log.js';
-import type { ExecutionProvider, Result } from '../../providers/types.js';
-import type { Session } from '../../providers/aws/sessions.js';
 
-/** Objects read from the informer caches. */
-export interface Lookups {
-  script(namespace: string, name: string): Script | undefined;
-  credential(namespace: string, name: string): CloudCredential | undefined;
-}
+export type { Lookups };
 
 /** Referenced Secrets, read by name (undefined when there is none). */
 export interface Secrets {
   get(namespace: string, name: string): Promise<V1Secret | undefined>;
-}
-
-/** Sessions for a credential's own account, or a member account of its organization. */
-export interface Sessions {
-  session(namespace: string, name: string): Promise<Result<Session>>;
-  memberSession(namespace: string, name: string, accountId: string): Promise<Result<Session>>;
 }
 
 export interface Events {
@@ -53,14 +42,14 @@ export interface ExecutionDeps {
   store: ExecutionStore;
   lookups: Lookups;
   secrets: Secrets;
-  sessions: Sessions;
-  provider: ExecutionProvider;
+  /** The providers, each reached through the credentials that name it. */
+  providers: Providers;
   events: Events;
   log: Logger;
   now: () => Date;
   /** Poll interval bounds while commands run: fast after a change, slower when nothing moves. */
   pollMs: { min: number; max: number };
-  /** How many AWS calls one reconcile makes at once (sends, polls). */
+  /** How many provider calls one reconcile makes at once (sends, polls). */
   parallelism: number;
   timing: Timing;
   /** Counts one poll of one command, for the API-economy figures. */

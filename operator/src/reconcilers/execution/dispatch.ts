@@ -10,10 +10,10 @@ import type { ExecutionBatch } from '@pcm-ops/crds';
 import { crashPoint } from '../../crash.js';
 import { invocationsOf } from '../../domain/execution-status.js';
 import { mapLimit } from '../../domain/parallel.js';
-import type { BatchKey, Failure, RenderedCommand } from '../../providers/types.js';
+import type { BatchKey, Failure, RenderedCommand } from '../../domain/provider.js';
 import type { LocationBackoff } from './backoff.js';
 import type { Run } from './context.js';
-import { locationSession } from './resolve.js';
+import { locationReach } from './resolve.js';
 
 export function keyOf(run: Run, batch: ExecutionBatch): BatchKey {
   return { executionUid: run.uid, batchIndex: batch.spec.index };
@@ -47,6 +47,36 @@ export async function sendFailed(run: Run, batch: ExecutionBatch, failure: Failu
   });
 }
 
+/**
+ * A batch caught mid-send whose provider cannot say whether it got it, for a lasting reason (the
+ * credential gone, access withdrawn). It may have run, so it is never sent again; past the grace
+ * period the batch ends and each of its targets is Unknown, with the reason, so the run can end.
+ */
+async function lookupFailed(run: Run, batch: ExecutionBatch, failure: Failure): Promise<void> {
+  const now = run.now();
+  const since = batch.status?.unreachableSince;
+  if (!since) {
+    await run.writeBatch(batch, {
+      unreachableSince: now.toISOString(),
+      reason: failure.reason,
+      message: failure.message.slice(0, 1024),
+    });
+    return;
+  }
+  if (now.getTime() - new Date(since).getTime() < run.deps.timing.unreachableGraceMs) return;
+  await run.writeBatch(batch, {
+    phase: 'Failed',
+    reason: failure.reason,
+    message: `could not find out whether the batch was sent: ${failure.message}`.slice(0, 1024),
+    finishedAt: now.toISOString(),
+    invocations: batch.spec.instanceIds.map((instanceId) => ({
+      instanceId,
+      status: 'Unknown',
+      statusDetails: failure.reason.slice(0, 64),
+    })),
+  });
+}
+
 function sendingSince(run: Run, batch: ExecutionBatch): Date {
   return new Date(batch.status?.sendingSince ?? run.se.status?.startTime ?? 0);
 }
@@ -66,15 +96,14 @@ async function recover(
   backoff: LocationBackoff,
 ): Promise<boolean> {
   if (!oldEnough(run, batch)) return false;
-  const session = await locationSession(run, batch.spec.location ?? 0);
-  if (!session.ok) {
-    locationFailed(run, batch, session.failure, backoff);
-    return true;
-  }
+  const reach = locationReach(run, batch.spec.location ?? 0);
   const since = sendingSince(run, batch);
-  const found = await run.deps.provider.findSent(session.value, keyOf(run, batch), since);
+  const found = reach.ok
+    ? await reach.value.provider.findSent(reach.value.place, keyOf(run, batch), since)
+    : reach;
   if (!found.ok) {
     locationFailed(run, batch, found.failure, backoff);
+    if (!found.failure.transient) await lookupFailed(run, batch, found.failure);
     return true;
   }
   await adopt(run, batch, found.value);
@@ -155,11 +184,11 @@ export async function sendBatch(
   command: RenderedCommand,
   backoff: LocationBackoff,
 ): Promise<SendOutcome> {
-  const session = await locationSession(run, batch.spec.location ?? 0);
-  if (!session.ok) {
-    locationFailed(run, batch, session.failure, backoff);
-    if (session.failure.transient) return 'retry';
-    await sendFailed(run, batch, session.failure);
+  const reach = locationReach(run, batch.spec.location ?? 0);
+  if (!reach.ok) {
+    locationFailed(run, batch, reach.failure, backoff);
+    if (reach.failure.transient) return 'retry';
+    await sendFailed(run, batch, reach.failure);
     return 'failed';
   }
   const marked = await run.writeBatch(batch, {
@@ -167,8 +196,8 @@ export async function sendBatch(
     sendingSince: run.now().toISOString(),
   });
   crashPoint('after-sending-mark');
-  const sent = await run.deps.provider.send(
-    session.value,
+  const sent = await reach.value.provider.send(
+    reach.value.place,
     keyOf(run, marked),
     marked.spec.instanceIds,
     command,

@@ -4,9 +4,10 @@
  * conditional write freezes it: the spec becomes immutable, the script is copied into the status,
  * and the locations it will run in become the rows of status.accounts.
  */
-import type { CloudCredential, ScriptExecution } from '@pcm-ops/crds';
+import type { CloudCredential, ExecutionTarget, ScriptExecution } from '@pcm-ops/crds';
 import { isConditionTrue } from '../../domain/conditions.js';
-import { locationsOf, regionsOf, type LocationRow } from '../../domain/locations.js';
+import { locationsOf, type LocationRow } from '../../domain/locations.js';
+import { providerOf, type Spot } from '../../domain/provider.js';
 import type { Run } from './context.js';
 import type { ExecutionDeps } from './deps.js';
 import { prepare } from './prepare.js';
@@ -36,8 +37,7 @@ function credentialProblem(
   const condition = 'CredentialsReady';
   if (!credential)
     return { reason: 'CredentialNotFound', message: `${where} not found`, condition };
-  if (isConditionTrue(credential.status?.conditions, 'Ready') && credential.status?.accountId)
-    return undefined;
+  if (isConditionTrue(credential.status?.conditions, 'Ready')) return undefined;
   return {
     reason: 'CredentialNotReady',
     message: `${where} is not Ready: ${readyMessage(credential)}`,
@@ -45,22 +45,24 @@ function credentialProblem(
   };
 }
 
-/** spec.aws.regions limits where a credential may be used; an empty list allows every region. */
-function regionProblem(
+/** What the credential's provider refuses about the target (a region it may not reach). */
+function providerProblem(
   se: ScriptExecution,
   credential: CloudCredential,
+  deps: ExecutionDeps,
   targetIndex: number,
 ): Problem | undefined {
-  const allowed = credential.spec.aws?.regions ?? [];
-  if (allowed.length === 0) return undefined;
+  const provider = providerOf(deps.providers, credential);
+  if (!provider.ok) {
+    const { reason, message } = provider.failure;
+    return { reason, message, condition: 'CredentialsReady' };
+  }
   const target = se.spec.targets[targetIndex]!;
-  const refused = regionsOf(target, credential).find((region) => !allowed.includes(region));
-  if (refused === undefined) return undefined;
-  return {
-    reason: 'RegionNotAllowed',
-    message: `spec.targets[${targetIndex}]: region ${refused} is not one CloudCredential "${credential.metadata.name}" may reach (spec.aws.regions: ${allowed.join(', ')})`,
-    condition: 'TargetsResolved',
-  };
+  const problem = provider.value.targetProblem(target, credential, targetIndex);
+  if (!problem) return undefined;
+  const condition =
+    problem.reason === 'CredentialNotReady' ? 'CredentialsReady' : 'TargetsResolved';
+  return { ...problem, message: `spec.targets[${targetIndex}]: ${problem.message}`, condition };
 }
 
 /** What keeps the targets from being resolved: a credential not Ready, a region not allowed. */
@@ -69,16 +71,26 @@ export function targetProblem(se: ScriptExecution, deps: ExecutionDeps): Problem
     const name = target.credentialRef.name;
     const credential = deps.lookups.credential(se.metadata.namespace!, name);
     const problem =
-      credentialProblem(credential, name, index) ?? regionProblem(se, credential!, index);
+      credentialProblem(credential, name, index) ?? providerProblem(se, credential!, deps, index);
     if (problem) return problem;
   }
   return undefined;
 }
 
+/** The places of each target, as the provider of its credential lists them (all must exist). */
+export function placesIn(
+  namespace: string,
+  deps: ExecutionDeps,
+): (target: ExecutionTarget) => Spot[] {
+  return (target) => {
+    const credential = deps.lookups.credential(namespace, target.credentialRef.name)!;
+    const provider = providerOf(deps.providers, credential);
+    return provider.ok ? provider.value.places(target, credential) : [];
+  };
+}
+
 function rowsOf(se: ScriptExecution, deps: ExecutionDeps): LocationRow[] {
-  return locationsOf(se.spec.targets, (name) =>
-    deps.lookups.credential(se.metadata.namespace!, name)!,
-  );
+  return locationsOf(se.spec.targets, placesIn(se.metadata.namespace!, deps));
 }
 
 /** Checks what the run needs, then freezes it in one conditional write. */

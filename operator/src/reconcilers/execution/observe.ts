@@ -12,11 +12,11 @@ import {
 import { crashPoint } from '../../crash.js';
 import { invocationsOf } from '../../domain/execution-status.js';
 import { mapLimit } from '../../domain/parallel.js';
-import type { Failure, InvocationView } from '../../providers/types.js';
+import type { Failure, InvocationView } from '../../domain/provider.js';
 import type { LocationBackoff } from './backoff.js';
 import type { Run } from './context.js';
 import { locationFailed, stopUnsent } from './dispatch.js';
-import { locationSession } from './resolve.js';
+import { locationReach } from './resolve.js';
 
 function toInvocation(view: InvocationView): BatchInvocation {
   const output = view.output?.slice(0, OUTPUT_TAIL_MAX);
@@ -95,10 +95,10 @@ async function observeBatch(
   batch: ExecutionBatch,
   backoff: LocationBackoff,
 ): Promise<boolean> {
-  const session = await locationSession(run, batch.spec.location ?? 0);
-  if (!session.ok) return unreachable(run, batch, session.failure, backoff);
+  const reach = locationReach(run, batch.spec.location ?? 0);
+  if (!reach.ok) return unreachable(run, batch, reach.failure, backoff);
   run.deps.countPoll?.();
-  const views = await run.deps.provider.observe(session.value, batch.status!.commandId!);
+  const views = await reach.value.provider.observe(reach.value.place, batch.status!.commandId!);
   if (!views.ok) return unreachable(run, batch, views.failure, backoff);
   backoff.clear(run.uid, batch.spec.location ?? 0);
   const fields = observed(run, batch, views.value);
@@ -130,10 +130,10 @@ export async function cancelBatch(
   batch: ExecutionBatch,
   backoff: LocationBackoff,
 ): Promise<CancelOutcome> {
-  const session = await locationSession(run, batch.spec.location ?? 0);
-  const answer = session.ok
-    ? await run.deps.provider.cancel(session.value, batch.status!.commandId!)
-    : session;
+  const reach = locationReach(run, batch.spec.location ?? 0);
+  const answer = reach.ok
+    ? await reach.value.provider.cancel(reach.value.place, batch.status!.commandId!)
+    : reach;
   if (answer.ok) {
     await run.writeBatch(batch, { cancelRequested: true });
     return 'cancelled';

@@ -9,15 +9,17 @@ import { earlierSameSpot, locationsOf } from '../../domain/locations.js';
 import { mapLimit } from '../../domain/parallel.js';
 import { batchIndex, planLocation } from '../../domain/plan.js';
 import { ConflictError, EXECUTION_LABEL, LOCATION_LABEL } from '../../domain/store.js';
-import type {
-  Failure,
-  Instance,
-  LocationSession,
-  SkippedInstance,
-  TargetSelector,
-} from '../../providers/types.js';
+import {
+  providerOf,
+  type Failure,
+  type Instance,
+  type Place,
+  type Provider,
+  type SkippedInstance,
+  type TargetSelector,
+} from '../../domain/provider.js';
 import type { LocationBackoff } from './backoff.js';
-import { targetProblem } from './freeze.js';
+import { placesIn, targetProblem } from './freeze.js';
 import type { Row, Run } from './context.js';
 
 const SKIPPED_SAMPLE_SIZE = 20;
@@ -76,14 +78,17 @@ function batchObject(run: Run, location: number, chunk: number, ids: string[]): 
   };
 }
 
-/**
- * The session a location's calls use: the credential's own account, or a member account of its
- * organization when the target asks for those. A failure names the credential.
- */
-export async function locationSession(
+/** A location as its provider sees it, with the provider that acts there. */
+export interface Reach {
+  provider: Provider;
+  place: Place;
+}
+
+/** The provider and place of a location's calls. A failure names the credential. */
+export function locationReach(
   run: Run,
   location: number,
-): Promise<{ ok: true; value: LocationSession } | { ok: false; failure: Failure }> {
+): { ok: true; value: Reach } | { ok: false; failure: Failure } {
   const row = run.rows[location];
   if (!row)
     return {
@@ -94,26 +99,35 @@ export async function locationSession(
         transient: false,
       },
     };
-  return sessionFor(run, row);
+  return reachFor(run, row);
 }
 
-async function sessionFor(
+function reachFor(
   run: Run,
   row: Spot,
-): Promise<{ ok: true; value: LocationSession } | { ok: false; failure: Failure }> {
-  const { credential, accountId, region } = row;
-  const member = run.se.spec.targets[row.targetIndex ?? 0]?.organizationAccounts !== undefined;
-  const found = member
-    ? await run.deps.sessions.memberSession(run.namespace, credential, accountId)
-    : await run.deps.sessions.session(run.namespace, credential);
+): { ok: true; value: Reach } | { ok: false; failure: Failure } {
+  const { credential: name, accountId, region } = row;
+  const where = `CloudCredential "${name}" (account ${accountId})`;
+  const credential = run.deps.lookups.credential(run.namespace, name);
+  const found = credential
+    ? providerOf(run.deps.providers, credential)
+    : {
+        ok: false as const,
+        failure: {
+          reason: 'CredentialNotFound',
+          message: `CloudCredential "${name}" not found in namespace "${run.namespace}"`,
+          transient: false,
+        },
+      };
   if (!found.ok) {
-    const message = `CloudCredential "${credential}" (account ${accountId}): ${found.failure.message}`;
-    return { ok: false, failure: { ...found.failure, message } };
+    return {
+      ok: false,
+      failure: { ...found.failure, message: `${where}: ${found.failure.message}` },
+    };
   }
-  return {
-    ok: true,
-    value: { accountId, region, credential, credentials: found.value.credentials },
-  };
+  const target = run.se.spec.targets[row.targetIndex ?? 0]!;
+  const place = { namespace: run.namespace, credential: name, scope: accountId, region, target };
+  return { ok: true, value: { provider: found.value, place } };
 }
 
 /** Where a location is: its target, credential, account and region. */
@@ -131,10 +145,10 @@ export interface Page {
 
 /** One page of what a target selects in one spot, as the provider finds it. */
 async function lookUp(run: Run, row: Spot, cursor: string | undefined): Promise<Page | Failure> {
-  const target = run.se.spec.targets[row.targetIndex ?? 0]!;
-  const session = await sessionFor(run, row);
-  if (!session.ok) return session.failure;
-  const found = await run.deps.provider.resolvePage(session.value, selectorOf(target), cursor);
+  const reach = reachFor(run, row);
+  if (!reach.ok) return reach.failure;
+  const { provider, place } = reach.value;
+  const found = await provider.resolvePage(place, selectorOf(place.target), cursor);
   return found.ok ? found.value : found.failure;
 }
 
@@ -178,9 +192,7 @@ const EARLY_LOCATIONS = 8;
 export function lookUpEarly(run: Run): void {
   // only where the run may reach: the same checks as the freeze, before any call
   if (run.hasEarly || targetProblem(run.se, run.deps)) return;
-  const rows = locationsOf(run.se.spec.targets, (name) =>
-    run.deps.lookups.credential(run.namespace, name)!,
-  );
+  const rows = locationsOf(run.se.spec.targets, placesIn(run.namespace, run.deps));
   if (rows.length > EARLY_LOCATIONS) return;
   for (const row of rows) {
     const page = lookUp(run, row, undefined).catch((error: unknown): Failure => ({

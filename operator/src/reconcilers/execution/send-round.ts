@@ -7,7 +7,7 @@ import type { ExecutionSummary } from '../../domain/execution-status.js';
 import { mapLimit } from '../../domain/parallel.js';
 import { absoluteCount, errorBudgetLeft, nextSendAllowed } from '../../domain/rate.js';
 import { renderCommand } from '../../domain/render.js';
-import type { RenderedCommand } from '../../providers/types.js';
+import type { RenderedCommand } from '../../domain/provider.js';
 import type { LocationBackoff } from './backoff.js';
 import type { Run } from './context.js';
 import { sendBatch, sendFailed } from './dispatch.js';
