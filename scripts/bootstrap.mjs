@@ -11,13 +11,22 @@
 //   version is unpacked into the cache (npm checks its integrity), and the command runs on it.
 //   `--node=<version>` names another exact version (the unit suite's run on the oldest supported
 //   major, for one);
-// - Debian's chromium for the browser tests, when it is missing and apt-get can install it.
+// - Debian's chromium for the browser tests, when it is missing and apt-get can install it;
+// - Debian's openssh-server and sudo for the SSH fleet, likewise (without starting a system sshd).
 //
 // The control plane binaries and the emulators' virtualenvs are built on first use by tests/infra,
 // in the same cache (PCM_OPS_CACHE, else $XDG_CACHE_HOME/pcm-ops, else ~/.cache/pcm-ops).
 // This file runs on whatever Node the machine has (20 or later): plain JavaScript, no dependency.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -104,6 +113,50 @@ function ensureChromium() {
   });
 }
 
+/**
+ * Debian's OpenSSH server and sudo for the SSH fleet of the integration tests (tests/infra/sshd.ts
+ * runs its own sshd processes on loopback). The package's maintainer scripts would start a system
+ * sshd on port 22 through invoke-rc.d; a policy-rc.d that exits 101 forbids that during the install.
+ */
+function ensureSshServer() {
+  if (existsSync('/usr/sbin/sshd') && existsSync('/usr/bin/sudo')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
+  if (!isRoot || !apt) {
+    log(
+      '/usr/sbin/sshd or /usr/bin/sudo is missing: install openssh-server and sudo for the SSH tests',
+    );
+    return;
+  }
+  const POLICY = '/usr/sbin/policy-rc.d';
+  const ownPolicy = !existsSync(POLICY);
+  const listens22 = () =>
+    (spawnSync('ss', ['-ltnH', 'sport = :22'], { encoding: 'utf8' }).stdout ?? '').trim() !== '';
+  const listenedBefore = listens22();
+  log('installing openssh-server and sudo for the SSH tests (apt-get)');
+  if (ownPolicy) writeFileSync(POLICY, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    execFileSync(
+      'apt-get',
+      ['install', '-y', '-qq', '--no-install-recommends', 'openssh-server', 'sudo'],
+      { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+    );
+  } finally {
+    if (ownPolicy) rmSync(POLICY, { force: true });
+  }
+  if (listenedBefore || !listens22()) return;
+  // The install started a system sshd after all: ours to stop, through its pid file.
+  const pidFile = '/run/sshd.pid';
+  if (!existsSync(pidFile)) {
+    log('the openssh-server install started a system sshd on :22 without /run/sshd.pid: stop it');
+    return;
+  }
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  process.kill(pid, 'SIGTERM');
+  log(`the openssh-server install started a system sshd on :22 (pid ${pid}): stopped it`);
+}
+
 /** Runs the command with the runtime and the workspace's binaries first on PATH. */
 function run(bin, [command, ...args]) {
   const PATH = [bin, path.join(root, 'node_modules', '.bin'), process.env.PATH].join(
@@ -130,5 +183,6 @@ if (import.meta.filename === process.argv[1]) {
   ensureDependencies();
   const bin = ensureRuntime(version);
   ensureChromium();
+  ensureSshServer();
   if (command.length > 0) run(bin, command);
 }
