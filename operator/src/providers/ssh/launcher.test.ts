@@ -1,0 +1,125 @@
+// The SSH provider's host-side texts, run through the real /bin/sh of this machine as a host would
+// run them: a run starts once, however often it is sent; it records its outcome; cancel and
+// timeouts stop its whole process group.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ALREADY_STARTED,
+  HEAD_BYTES,
+  TIMED_OUT,
+  cancelText,
+  parseState,
+  startText,
+  stateText,
+  type LaunchOptions,
+  type RunState,
+} from './launcher.js';
+
+let root: string;
+let scratch: string;
+
+beforeEach(() => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'pcm-ops-launcher-'));
+  root = path.join(scratch, 'runs');
+});
+
+afterEach(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function sh(text: string, input = ''): { status: number | null; stdout: string } {
+  const result = spawnSync('sh', ['-c', text], { input, encoding: 'utf8', timeout: 30_000 });
+  return { status: result.status, stdout: result.stdout };
+}
+
+function start(runId: string, script: string, extra: Partial<LaunchOptions> = {}) {
+  return sh(startText({ runId, interpreter: 'sh', sudo: false, root, ...extra }), script);
+}
+
+function state(runId: string): RunState | undefined {
+  return parseState(sh(stateText(runId, root)).stdout);
+}
+
+async function finished(runId: string): Promise<RunState> {
+  await expect
+    .poll(() => state(runId)?.state, { timeout: 20_000, interval: 50 })
+    .toMatch(/finished|interrupted/);
+  return state(runId)!;
+}
+
+describe('the SSH provider on a host', () => {
+  it('runs the script detached and records its exit status, stdout and stderr apart', async () => {
+    expect(state('run-1')).toEqual({ state: 'absent' });
+    const started = start('run-1', 'echo out; echo err >&2; exit 3');
+    expect(started).toEqual({ status: 0, stdout: 'started\n' });
+    const done = await finished('run-1');
+    expect(done).toMatchObject({
+      state: 'finished',
+      exitStatus: 3,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      stdoutTruncated: false,
+    });
+    expect(done.state !== 'absent' && done.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('starts a run once on a host, however often it is sent', async () => {
+    const marker = path.join(scratch, 'marker');
+    const script = `echo ran >> ${marker}`;
+    expect(start('run-2', script).status).toBe(0);
+    expect(start('run-2', script).status).toBe(ALREADY_STARTED);
+    await finished('run-2');
+    expect(start('run-2', script).status).toBe(ALREADY_STARTED);
+    expect(readFileSync(marker, 'utf8')).toBe('ran\n');
+  });
+
+  it('answers while the script runs on, and shows it running', async () => {
+    expect(start('run-3', 'sleep 2; echo late').status).toBe(0);
+    expect(state('run-3')?.state).toBe('running');
+    expect(await finished('run-3')).toMatchObject({ exitStatus: 0, stdout: 'late\n' });
+  });
+
+  it('stops a script at its execution timeout', async () => {
+    start('run-4', 'sleep 30', { executionTimeoutSeconds: 1 });
+    expect(await finished('run-4')).toMatchObject({ state: 'finished', exitStatus: TIMED_OUT });
+  });
+
+  it('cancels the whole process group, children included', async () => {
+    const pidFile = path.join(scratch, 'child.pid');
+    start('run-5', `sleep 60 & echo $! > ${pidFile}; wait`);
+    await expect.poll(() => sh(`cat ${pidFile} 2>/dev/null`).stdout.trim()).toMatch(/^\d+$/);
+    const child = readFileSync(pidFile, 'utf8').trim();
+    expect(sh(cancelText('run-5', { sudo: false, root })).status).toBe(0);
+    const done = await finished('run-5');
+    expect(done.state === 'finished' && done.exitStatus).toBeGreaterThan(128);
+    // gone, or a zombie nobody reaps yet (this machine's pid 1 may not): not running either way
+    expect(sh(`ps -o stat= -p ${child}`).stdout.trim()).toMatch(/^(Z.*)?$/);
+  });
+
+  it('reports a run whose process vanished without an exit status as interrupted', async () => {
+    start('run-6', 'sleep 60');
+    await expect.poll(() => state('run-6')?.state).toBe('running');
+    // the host goes down under it: the keeper and the script die without a word
+    const pid = readFileSync(path.join(root, 'run-6', 'pid'), 'utf8').trim();
+    spawnSync('pkill', ['-KILL', '-f', `pcm-ops-run ${path.join(root, 'run-6')}`]);
+    sh(`kill -KILL -${pid}`);
+    expect(await finished('run-6')).toMatchObject({ state: 'interrupted' });
+    expect(start('run-6', 'true').status).toBe(ALREADY_STARTED);
+  });
+
+  it('keeps the head of a long output and says it is cut', async () => {
+    start('run-7', `head -c ${HEAD_BYTES + 5000} /dev/zero | tr '\\0' x`);
+    const done = await finished('run-7');
+    expect(done).toMatchObject({ stdoutTruncated: true, stderrTruncated: false });
+    expect(done.state !== 'absent' && done.stdout.length).toBe(HEAD_BYTES);
+  });
+
+  it('refuses a run id that is not path-safe', () => {
+    expect(() => startText({ runId: '../x', interpreter: 'sh', sudo: false })).toThrow(
+      /not path-safe/,
+    );
+  });
+});
