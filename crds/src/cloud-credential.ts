@@ -165,6 +165,75 @@ const AwsCredential = withRules(
   ],
 );
 
+/** The providers a credential may name; each has a block of its own under its name. */
+export const PROVIDERS = ['aws', 'ssh'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+/** A login name as useradd takes it. */
+export const SSH_USER_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
+export const HOST_KEY_POLICIES = ['AcceptNew', 'Pinned'] as const;
+
+const SshCredential = z
+  .object({
+    user: z
+      .string()
+      .max(32)
+      .regex(SSH_USER_PATTERN, {
+        message: 'must be a login name: a lowercase letter or _, then letters, digits, _ or -',
+      })
+      .describe('The login user on the hosts.'),
+    privateKeySecretRef: z
+      .object({
+        name: objectName('Name of the Secret, in the credential’s namespace.'),
+        privateKeyKey: z
+          .string()
+          .min(1)
+          .max(253)
+          .default('privateKey')
+          .describe('Key in the Secret that holds the private key, in OpenSSH or PEM format.'),
+        passphraseKey: z
+          .string()
+          .min(1)
+          .max(253)
+          .default('passphrase')
+          .describe('Key in the Secret that holds the key’s passphrase; used only when present.'),
+      })
+      .describe(
+        'The private key the operator logs in with, kept in a Secret. Its value never appears in status, events or logs.',
+      ),
+    inventoryRef: LocalObjectReference.describe(
+      'The HostInventory whose hosts this credential reaches.',
+    ),
+    sudo: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Run scripts as root with sudo -n: the user must be allowed to without a password, or the run fails on that host with SudoRefused.',
+      ),
+    hostKeyPolicy: z
+      .enum(HOST_KEY_POLICIES)
+      .default('AcceptNew')
+      .describe(
+        'AcceptNew: a host without a pinned hostKey is trusted on first use and its key recorded in the inventory’s status; a changed key is refused (as OpenSSH’s StrictHostKeyChecking accept-new). Pinned: only hosts whose hostKey the inventory pins are reached.',
+      ),
+    connectTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(15)
+      .describe(
+        'Seconds to reach a host and log in (through its bastion too); past it the target is DeliveryTimedOut.',
+      ),
+    maxConcurrentHosts: z
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .default(50)
+      .describe('Hosts this credential runs scripts on at once, across all executions.'),
+  })
+  .describe('How to reach Linux hosts over SSH.');
+
 const Organization = z
   .object({
     roleName: z
@@ -192,22 +261,44 @@ export const CloudCredentialSpec = withRules(
   z
     .object({
       provider: z
-        .enum(['aws'])
+        .enum(PROVIDERS)
         .default('aws')
-        .describe('Cloud provider. Only aws for now; each provider has a section of its own.'),
+        .describe(
+          'Where the machines live: aws (EC2 instances and managed nodes, through SSM) or ssh (Linux hosts of a HostInventory). Each provider has a block of its own under its name.',
+        ),
       aws: AwsCredential.optional().describe('Settings for provider aws.'),
+      ssh: SshCredential.optional().describe('Settings for provider ssh.'),
       expectedAccountId: AccountId.optional().describe(
         'When set, the credential is refused unless STS reports this account: a mismatch is a hard failure.',
       ),
       organization: Organization.optional(),
     })
-    .describe('How to reach one cloud account.'),
+    .describe('How to reach one cloud account, or one inventory of hosts.'),
   [
     {
       cel: "self.provider != 'aws' || has(self.aws)",
       message: 'aws is required when provider is aws',
       fieldPath: '.aws',
       check: (v) => v.provider !== 'aws' || v.aws !== undefined,
+    },
+    {
+      cel: "self.provider != 'ssh' || has(self.ssh)",
+      message: 'ssh is required when provider is ssh',
+      fieldPath: '.ssh',
+      check: (v) => v.provider !== 'ssh' || v.ssh !== undefined,
+    },
+    {
+      cel: "self.provider == 'aws' || !(has(self.aws) || has(self.expectedAccountId) || has(self.organization))",
+      message: 'aws, expectedAccountId and organization are for provider aws only',
+      check: (v) =>
+        v.provider === 'aws' ||
+        (v.aws === undefined && v.expectedAccountId === undefined && v.organization === undefined),
+    },
+    {
+      cel: "self.provider == 'ssh' || !has(self.ssh)",
+      message: 'ssh is for provider ssh only',
+      fieldPath: '.ssh',
+      check: (v) => v.provider === 'ssh' || v.ssh === undefined,
     },
   ],
 );
@@ -228,6 +319,13 @@ export const CloudCredentialStatus = z
       .optional()
       .describe('The .metadata.generation the status was computed for.'),
     accountId: AccountId.optional().describe('Account id that STS GetCallerIdentity reported.'),
+    scope: z
+      .string()
+      .max(253)
+      .optional()
+      .describe(
+        'Where the credential acts, in its provider’s terms: the AWS account id, or the HostInventory.',
+      ),
     arn: z.string().max(2048).optional().describe('ARN of the identity STS reported.'),
     expiresAt: timestamp('When the current session expires, for temporary credentials.'),
     lastValidatedAt: timestamp('When STS GetCallerIdentity last succeeded.'),
@@ -261,7 +359,7 @@ export const CloudCredentialSchema = withRules(
       status: CloudCredentialStatus.optional(),
     })
     .describe(
-      'How to reach one AWS account: the source of its credentials and what STS says about them.',
+      'How to reach one AWS account (the source of its credentials and what STS says about them), or the hosts of one HostInventory over SSH.',
     ),
   [
     {

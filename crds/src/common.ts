@@ -27,6 +27,25 @@ export const AccountId = z
   .regex(ACCOUNT_ID_PATTERN)
   .describe('A 12-digit AWS account id.');
 
+/**
+ * A place's scope as the operator records it (status, batches): an AWS account id, or the name of
+ * the HostInventory whose hosts an SSH credential reaches.
+ */
+export const Scope = z
+  .string()
+  .min(1)
+  .max(253)
+  .describe('The scope: an AWS account id, or a HostInventory of SSH hosts.');
+
+/** A place's region or zone as the operator records it; empty where the provider has none. */
+export const Zone = z
+  .string()
+  .max(64)
+  .describe('The region (AWS) or zone; empty for SSH hosts, which have none.');
+
+/** A machine as a target names it: an EC2 instance id, a managed node id, a host's name. */
+export const MACHINE_ID_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._:-]{0,251}[A-Za-z0-9])?$/;
+
 /** A region code as the operator records it (status, batches): its shape only. */
 export const RegionCode = z
   .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccountId, ObjectMeta, RegionCode, objectName, timestamp } from './common.js';
+import { ObjectMeta, Scope, Zone, objectName, timestamp } from './common.js';
 
 export const BATCH_PHASES = [
   'Planned',
@@ -31,6 +31,7 @@ export const INVOCATION_STATUSES = [
   'NotSent',
   'SendFailed',
   'Unknown',
+  'Interrupted',
 ] as const;
 /**
  * Batch index = location × LOCATION_STRIDE + chunk: unique within an execution, and the same on
@@ -40,13 +41,17 @@ export const LOCATION_STRIDE = 100_000;
 
 const Invocation = z
   .object({
-    instanceId: z.string().max(20).describe('The instance.'),
+    instanceId: z.string().max(253).describe('The machine.'),
     status: z
       .enum(INVOCATION_STATUSES)
       .describe(
-        'Where the script stands on this instance: SSM’s status; NotSent (the run stopped first), SendFailed (the command could not be sent) or Unknown (sent, but its outcome could no longer be read).',
+        'Where the script stands on this machine: the provider’s status in SSM’s words; NotSent (the run stopped first), SendFailed (the command could not be sent), Unknown (sent, but its outcome could no longer be read) or Interrupted (it started, and its process ended without an exit status: never run again).',
       ),
-    statusDetails: z.string().max(64).optional().describe('SSM’s StatusDetails, as AWS wrote it.'),
+    statusDetails: z
+      .string()
+      .max(64)
+      .optional()
+      .describe('The provider’s own status detail (SSM’s StatusDetails, as AWS wrote it).'),
     exitCode: z.number().int().optional().describe('The script’s exit code.'),
     output: z
       .string()
@@ -81,10 +86,15 @@ export const ExecutionBatchSpec = z
       ),
     target: z.string().max(63).optional().describe('Name (or index) of the spec.targets entry.'),
     credential: objectName('The CloudCredential that reaches the account.'),
-    accountId: AccountId.describe('The account.'),
-    region: RegionCode.describe('The region.'),
+    provider: z
+      .string()
+      .max(32)
+      .optional()
+      .describe('The credential’s provider (aws when absent).'),
+    accountId: Scope,
+    region: Zone,
     instanceIds: z
-      .array(z.string().max(20))
+      .array(z.string().max(253))
       .min(1)
       .max(BATCH_SIZE)
       .describe('The instances of this batch: one SSM command reaches all of them.'),

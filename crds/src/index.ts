@@ -5,6 +5,7 @@ export * from './cloud-credential.js';
 export * from './script.js';
 export * from './script-execution.js';
 export * from './execution-batch.js';
+export * from './host-inventory.js';
 export * from './crd.js';
 export * from './kinds.js';
 export * from './yaml.js';

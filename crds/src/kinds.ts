@@ -3,6 +3,7 @@ import { CloudCredentialSchema } from './cloud-credential.js';
 import { ScriptSchema } from './script.js';
 import { EXECUTION_NAME_MAX, ScriptExecutionSchema } from './script-execution.js';
 import { ExecutionBatchSchema } from './execution-batch.js';
+import { HostInventorySchema } from './host-inventory.js';
 
 function condition(type: string, name = type): PrinterColumn {
   return {
@@ -30,8 +31,14 @@ export const CLOUD_CREDENTIAL: KindDefinition = {
     {
       name: 'Account',
       type: 'string',
-      jsonPath: '.status.accountId',
-      description: 'Account id STS reported.',
+      jsonPath: '.status.scope',
+      description: 'Where it acts: the account id STS reported, or the HostInventory.',
+    },
+    {
+      name: 'Provider',
+      type: 'string',
+      jsonPath: '.spec.provider',
+      description: 'aws or ssh.',
     },
     condition('Ready'),
     {
@@ -164,9 +171,19 @@ export const EXECUTION_BATCH: KindDefinition = {
   ],
 };
 
+export const HOST_INVENTORY: KindDefinition = {
+  kind: 'HostInventory',
+  plural: 'hostinventories',
+  singular: 'hostinventory',
+  shortNames: ['hinv'],
+  schema: HostInventorySchema,
+  printerColumns: [condition('Ready'), age],
+};
+
 export const KINDS: readonly KindDefinition[] = [
   CLOUD_CREDENTIAL,
   SCRIPT,
   SCRIPT_EXECUTION,
   EXECUTION_BATCH,
+  HOST_INVENTORY,
 ];

@@ -22,7 +22,7 @@ export function isTerminalPhase(phase: string | undefined): boolean {
 
 /**
  * Invocation statuses that no longer change: SSM's final ones and the operator's own (NotSent,
- * SendFailed, Unknown). Pending, Delayed, InProgress and Cancelling still change, and so does any
+ * SendFailed, Unknown, Interrupted). Pending, Delayed, InProgress and Cancelling still change, and so does any
  * status this code does not know: it is observed again rather than taken as the end.
  */
 const TERMINAL_INVOCATIONS: ReadonlySet<string> = new Set<InvocationStatus>([
@@ -36,6 +36,7 @@ const TERMINAL_INVOCATIONS: ReadonlySet<string> = new Set<InvocationStatus>([
   'NotSent',
   'SendFailed',
   'Unknown',
+  'Interrupted',
 ]);
 
 export function isTerminalInvocation(status: InvocationStatus): boolean {

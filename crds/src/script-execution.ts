@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   AccountId,
   LocalObjectReference,
+  MACHINE_ID_PATTERN,
   ObjectMeta,
   Region,
-  RegionCode,
+  Scope,
+  Zone,
   conditions,
   objectName,
   timestamp,
@@ -49,7 +51,10 @@ const Filters = z
   })
   .describe('Select instances by state and platform; combines with tags.');
 
-const SELECTOR_MESSAGE = 'set exactly one selector: instanceIds, or tags and/or filters';
+const SELECTOR_MESSAGE =
+  'set exactly one selector: ids (or instanceIds, their AWS spelling), or tags and/or filters';
+const SELECTORS_CEL =
+  '(has(self.ids) ? 1 : 0) + (has(self.instanceIds) ? 1 : 0) + ((has(self.tags) || has(self.filters)) ? 1 : 0) == 1';
 
 const Target = withRules(
   z
@@ -86,11 +91,25 @@ const Target = withRules(
         .min(1)
         .max(5000)
         .optional()
-        .describe('Exact instance ids (or mi- managed node ids).'),
+        .describe(
+          'Exact EC2 instance ids (or mi- managed node ids): the AWS spelling of ids, checked as AWS ids at admission.',
+        ),
+      ids: z
+        .array(
+          z.string().max(253).regex(MACHINE_ID_PATTERN, {
+            message: 'must be a machine id: an instance id, or a host name of the inventory',
+          }),
+        )
+        .min(1)
+        .max(5000)
+        .optional()
+        .describe(
+          'Exact machines, as the credential’s provider names them: EC2 instance ids for aws, host names of the HostInventory for ssh.',
+        ),
       tags: withRules(
         z.record(TagKey, z.array(z.string().max(256)).min(1).max(25)).meta({
           description:
-            'Instances carrying every one of these tag keys with one of the listed values.',
+            'Machines carrying every one of these tag keys (AWS tags, host labels) with one of the listed values.',
           maxProperties: 10,
         }),
         [
@@ -109,15 +128,18 @@ const Target = withRules(
           'Keep only instances whose SSM agent is online; the rest are recorded as skipped.',
         ),
     })
-    .describe('Where to run: a credential, regions, and one selector.'),
+    .describe(
+      'Where to run: a credential, its regions where its provider has them, and one selector.',
+    ),
   [
     {
-      cel: 'has(self.instanceIds) ? !(has(self.tags) || has(self.filters)) : (has(self.tags) || has(self.filters))',
+      cel: SELECTORS_CEL,
       message: SELECTOR_MESSAGE,
       check: (t) =>
-        t.instanceIds !== undefined
-          ? t.tags === undefined && t.filters === undefined
-          : t.tags !== undefined || t.filters !== undefined,
+        Number(t.ids !== undefined) +
+          Number(t.instanceIds !== undefined) +
+          Number(t.tags !== undefined || t.filters !== undefined) ===
+        1,
     },
   ],
 );
@@ -267,8 +289,13 @@ const AccountRegionRow = z
       .optional()
       .describe('Position of the spec.targets entry this row resolves.'),
     credential: z.string().max(253).describe('The CloudCredential used.'),
-    accountId: AccountId.describe('The account.'),
-    region: RegionCode.describe('The region.'),
+    provider: z
+      .string()
+      .max(32)
+      .optional()
+      .describe('The credential’s provider (aws when absent).'),
+    accountId: Scope,
+    region: Zone,
     state: z
       .enum(LOCATION_STATES)
       .optional()
@@ -315,10 +342,13 @@ const AccountRegionRow = z
 
 const FailedTarget = z
   .object({
-    instanceId: z.string().max(20).describe('The instance.'),
-    accountId: AccountId.describe('Its account.'),
-    region: RegionCode.describe('Its region.'),
-    status: z.string().max(64).describe('The SSM status detail, for example Execution Timed Out.'),
+    instanceId: z.string().max(253).describe('The machine.'),
+    accountId: Scope,
+    region: Zone,
+    status: z
+      .string()
+      .max(64)
+      .describe('The provider’s status detail, for example Execution Timed Out.'),
     exitCode: z.number().int().optional().describe('The script’s exit code, when it ran.'),
   })
   .describe('A target that did not succeed.');
@@ -404,9 +434,9 @@ export const ScriptExecutionStatus = z
       .array(
         z
           .object({
-            instanceId: z.string().max(20).describe('The instance.'),
-            accountId: AccountId.describe('Its account.'),
-            region: RegionCode.describe('Its region.'),
+            instanceId: z.string().max(253).describe('The machine.'),
+            accountId: Scope,
+            region: Zone,
             reason: z
               .string()
               .max(32)
@@ -458,7 +488,9 @@ export const ScriptExecutionSchema = withRules(
       spec: ScriptExecutionSpec,
       status: ScriptExecutionStatus.optional(),
     })
-    .describe('One run of a script over EC2 instances in any number of accounts and regions.'),
+    .describe(
+      'One run of a script over machines (EC2 instances, SSH hosts) in any number of accounts, regions and inventories.',
+    ),
   [
     {
       cel: `!has(oldSelf.status) || !has(oldSelf.status.phase) || oldSelf.status.phase == 'Pending' || (${immutableFields

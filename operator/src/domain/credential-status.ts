@@ -16,8 +16,13 @@ export interface OrganizationAccountView {
 export type CredentialOutcome =
   | {
       kind: 'ready';
-      accountId: string;
-      arn: string;
+      /** The AWS account and identity STS reported; absent for providers without accounts. */
+      accountId?: string;
+      arn?: string;
+      /** Where it acts in its provider's terms (the account id when absent). */
+      scope?: string;
+      /** What validation found, in words (the STS answer when absent). */
+      summary?: string;
       validatedAt: Date;
       expiresAt?: Date;
       organizationAccounts?: OrganizationAccountView[];
@@ -30,8 +35,7 @@ export type CredentialOutcome =
       observedAccount?: { accountId: string; arn: string };
     };
 
-function readyConditions(accountId: string, arn: string): ConditionUpdate[] {
-  const message = `STS reports account ${accountId} as ${arn}`;
+function readyConditions(message: string): ConditionUpdate[] {
   return [
     { type: 'Ready', status: 'True', reason: 'Validated', message },
     { type: 'Validated', status: 'True', reason: 'Validated', message },
@@ -54,6 +58,18 @@ function failedConditions(failure: CredentialFailureView): ConditionUpdate[] {
   ];
 }
 
+/** Where a ready credential acts, and as whom (account and ARN for AWS). */
+function identityOf(
+  outcome: Extract<CredentialOutcome, { kind: 'ready' }>,
+): Partial<CloudCredentialStatus> {
+  const { accountId, arn, scope } = outcome;
+  return {
+    ...(accountId ? { accountId } : {}),
+    ...(arn ? { arn } : {}),
+    ...((scope ?? accountId) ? { scope: scope ?? accountId } : {}),
+  };
+}
+
 /**
  * The status a credential should have after an attempt. Ready, Validated, Reconciling and Stalled
  * follow kstatus: a transient failure is Reconciling, one that needs a person is Stalled.
@@ -66,7 +82,9 @@ export function credentialStatus(
   const conditions: Condition[] = setConditions(
     previous?.conditions,
     outcome.kind === 'ready'
-      ? readyConditions(outcome.accountId, outcome.arn)
+      ? readyConditions(
+          outcome.summary ?? `STS reports account ${outcome.accountId} as ${outcome.arn}`,
+        )
       : failedConditions(outcome.failure),
     at,
   );
@@ -80,8 +98,7 @@ export function credentialStatus(
   }
   const status: CloudCredentialStatus = {
     observedGeneration: at.generation,
-    accountId: outcome.accountId,
-    arn: outcome.arn,
+    ...identityOf(outcome),
     lastValidatedAt: outcome.validatedAt.toISOString(),
     conditions,
   };

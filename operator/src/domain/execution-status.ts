@@ -27,6 +27,7 @@ const COUNT_KEYS: Record<BatchInvocation['status'], CountKey> = {
   NotSent: 'cancelled',
   SendFailed: 'failed',
   Unknown: 'failed',
+  Interrupted: 'failed',
   InProgress: 'inProgress',
   Cancelling: 'inProgress',
   Pending: 'pending',

@@ -151,10 +151,14 @@ export interface MemberView {
 
 /** What validating a credential found. */
 export interface CredentialCheck {
-  /** The scope the credential acts in (an account id). */
+  /** The scope the credential acts in (an account id, an inventory). */
   scope: string;
   /** Who it acts as (an ARN, a user name). */
   identity: string;
+  /** What validation found, in words, for the Ready condition. */
+  summary: string;
+  /** Set by providers whose scope is an AWS account: status.accountId and status.arn. */
+  account?: { accountId: string; arn: string };
   validatedAt: Date;
   expiresAt?: Date;
   /** A hash of what it was validated with (versions, never values). */

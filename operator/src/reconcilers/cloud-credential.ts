@@ -117,7 +117,7 @@ export class CloudCredentialReconciler {
     if (!result.ok) return { kind: 'failed', failure: result.failure };
     const check = result.value;
     const expected = credential.spec.expectedAccountId;
-    if (expected && expected !== check.scope) {
+    if (expected && check.account && expected !== check.account.accountId) {
       return {
         kind: 'failed',
         failure: {
@@ -125,7 +125,7 @@ export class CloudCredentialReconciler {
           message: `STS reports account ${check.scope}, but spec.expectedAccountId is ${expected}`,
           transient: false,
         },
-        observedAccount: { accountId: check.scope, arn: check.identity },
+        observedAccount: check.account,
       };
     }
     return this.withOrganization(provider, credential, check);
@@ -138,8 +138,9 @@ export class CloudCredentialReconciler {
   ): Promise<CredentialOutcome> {
     const ready: CredentialOutcome = {
       kind: 'ready',
-      accountId: check.scope,
-      arn: check.identity,
+      ...(check.account ?? {}),
+      scope: check.scope,
+      summary: check.summary,
       validatedAt: check.validatedAt,
       expiresAt: check.expiresAt,
       version: check.version,

@@ -28,7 +28,7 @@ import type { ProviderContext } from '../context.js';
 import type { AwsCallObserver } from './clients.js';
 import type { LocationSession } from './location.js';
 import { listOrganizationAccounts } from './organizations.js';
-import { accountProblem, awsPlaces, regionProblem } from './places.js';
+import { accountProblem, awsPlaces, idsProblem, regionProblem } from './places.js';
 import { AwsExecutionProvider, type AwsExecutionProviderOptions } from './provider.js';
 import { SessionCache, type SessionCacheOptions } from './sessions.js';
 
@@ -71,6 +71,8 @@ export class AwsProvider implements Provider {
       value: {
         scope: session.identity.accountId,
         identity: session.identity.arn,
+        summary: `STS reports account ${session.identity.accountId} as ${session.identity.arn}`,
+        account: { accountId: session.identity.accountId, arn: session.identity.arn },
         validatedAt: session.validatedAt,
         ...(session.expiresAt ? { expiresAt: session.expiresAt } : {}),
         version: session.fingerprint,
@@ -99,7 +101,7 @@ export class AwsProvider implements Provider {
   }
 
   targetProblem(target: ExecutionTarget, credential: CloudCredential): TargetProblem | undefined {
-    return accountProblem(credential) ?? regionProblem(target, credential);
+    return accountProblem(credential) ?? regionProblem(target, credential) ?? idsProblem(target);
   }
 
   places(target: ExecutionTarget, credential: CloudCredential): Spot[] {

@@ -3,7 +3,12 @@
  * organization, each in the target's regions (the credential's defaultRegion when it names
  * none); and what keeps a target from a region (spec.aws.regions), found before any call.
  */
-import { REGION_PATTERN, type CloudCredential, type ExecutionTarget } from '@pcm-ops/crds';
+import {
+  INSTANCE_ID_PATTERN,
+  REGION_PATTERN,
+  type CloudCredential,
+  type ExecutionTarget,
+} from '@pcm-ops/crds';
 import type { Spot, TargetProblem } from '../../domain/provider.js';
 
 /** The accounts a target reaches: the credential's own, or members of its organization. */
@@ -53,5 +58,15 @@ export function accountProblem(credential: CloudCredential): TargetProblem | und
   return {
     reason: 'CredentialNotReady',
     message: `CloudCredential "${credential.metadata.name}" has not reported its account yet`,
+  };
+}
+
+/** ids, the neutral spelling of instanceIds, hold EC2 instance (or managed node) ids for AWS. */
+export function idsProblem(target: ExecutionTarget): TargetProblem | undefined {
+  const at = (target.ids ?? []).findIndex((id) => !INSTANCE_ID_PATTERN.test(id));
+  if (at === -1) return undefined;
+  return {
+    reason: 'InvalidInstanceId',
+    message: `ids[${at}] "${target.ids![at]}" must be an instance id such as i-0123456789abcdef0 (the credential's provider is aws)`,
   };
 }

@@ -30,7 +30,7 @@ type Skipped = NonNullable<NonNullable<ScriptExecution['status']>['skippedSample
 
 function selectorOf(target: ExecutionTarget): TargetSelector {
   return {
-    instanceIds: target.instanceIds,
+    instanceIds: target.ids ?? target.instanceIds,
     tags: target.tags,
     states: target.filters?.states,
     platforms: target.filters?.platforms,
