@@ -10,6 +10,7 @@ import {
   type ExecutionBatch,
   type Script,
   type ScriptExecution,
+  type KindDefinition,
 } from '@pcm-ops/crds';
 import { KubernetesAccess } from './api/access.js';
 import { handleApi, type ApiDeps } from './api/routes.js';
@@ -25,6 +26,7 @@ import { Resources } from './k8s/resources.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { createProviders } from './providers/index.js';
+import type { WatchedObjects } from './providers/context.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { WorkQueue, type WorkResult } from './queue.js';
 import { CloudCredentialReconciler, TransientFailure } from './reconcilers/cloud-credential.js';
@@ -70,6 +72,8 @@ export class Manager implements Operator {
   private readonly elector: LeaderElector;
   private readonly queue: WorkQueue;
   private readonly informers: Record<Kinds, Informer>;
+  /** Informers of the kinds providers own (inventories), synced with the rest. */
+  private readonly providerInformers: Informer[] = [];
   private readonly secrets: ReferencedSecrets;
   private readonly credentialReconciler: CloudCredentialReconciler;
   private readonly executionReconciler: ScriptExecutionReconciler;
@@ -135,6 +139,12 @@ export class Manager implements Operator {
       secret: (ns, name) => this.secrets.get(ns, name),
       mayAct,
       observeCall: observe,
+      watch: (kind, onChange) => this.watchForProvider(kind, onChange),
+      requeueCredentials: (ns, uses) => {
+        for (const cc of this.listed<CloudCredential>(this.informers.credentials, ns)) {
+          if (uses(cc)) this.queue.add(keyFor(CC, ns, cc.metadata.name ?? ''));
+        }
+      },
     });
     const providers = this.providers;
     const events = new EventRecorder(this.kc, log, identity);
@@ -209,6 +219,25 @@ export class Manager implements Operator {
     });
   }
 
+  private watchForProvider<T>(
+    kind: KindDefinition,
+    onChange?: (object: T) => void,
+  ): WatchedObjects<T> {
+    const resources = new Resources<T & { metadata: { name?: string } }>(
+      this.kc,
+      kind,
+      this.config.PCM_OPS_NAMESPACE,
+    );
+    const informer = this.informerFor(resources, (_kind, object) =>
+      onChange?.(object as unknown as T),
+    );
+    this.providerInformers.push(informer);
+    return {
+      get: (ns, name) => informer.get(name, ns) as unknown as T | undefined,
+      patchStatus: (ns, name, body) => resources.patchStatus(ns, name, body),
+    };
+  }
+
   /** Serves health and metrics at once, then campaigns for the lease and runs while leading. */
   async start(onLostLeadership: () => void): Promise<void> {
     this.server = await startHttpServer(
@@ -253,7 +282,7 @@ export class Manager implements Operator {
   private async lead(): Promise<void> {
     this.metrics.leader.set(1);
     const working = await startLeading({
-      informers: Object.values(this.informers),
+      informers: [...Object.values(this.informers), ...this.providerInformers],
       workers: this.queue,
       stillLeading: () => this.elector.isLeader,
     });
@@ -265,7 +294,8 @@ export class Manager implements Operator {
   async stop(): Promise<void> {
     await this.queue.shutdown();
     this.secrets.stop();
-    await Promise.all(Object.values(this.informers).map((i) => i.stop()));
+    const informers = [...Object.values(this.informers), ...this.providerInformers];
+    await Promise.all(informers.map((i) => i.stop()));
     await this.elector.release();
     for (const provider of this.providers.all()) provider.close?.();
     this.metrics.leader.set(0);

@@ -214,7 +214,11 @@ export interface Provider {
     selector: TargetSelector,
     cursor?: string,
   ): Promise<Result<ResolvedPage>>;
-  /** The command id of a batch sent before, found by its key; undefined when never sent. */
+  /**
+   * The command id of a batch sent before, found by its key; undefined when never sent. A
+   * provider whose send is itself idempotent by key (the SSH provider: each host claims a run
+   * once) may answer undefined: sending again starts only what never started.
+   */
   findSent(place: Place, key: BatchKey, sentAfter: Date): Promise<Result<string | undefined>>;
   /**
    * Sends one batch, once: never retried behind the caller's back. A failure with
@@ -226,9 +230,13 @@ export interface Provider {
     instanceIds: string[],
     command: RenderedCommand,
   ): Promise<Result<string>>;
-  /** Every target's invocation of one command. */
-  observe(place: Place, commandId: string): Promise<Result<InvocationView[]>>;
-  cancel(place: Place, commandId: string): Promise<Result<void>>;
+  /** Every target's invocation of one command; `instanceIds` are the batch's targets. */
+  observe(
+    place: Place,
+    commandId: string,
+    instanceIds: readonly string[],
+  ): Promise<Result<InvocationView[]>>;
+  cancel(place: Place, commandId: string, instanceIds: readonly string[]): Promise<Result<void>>;
   output(place: Place, commandId: string, instanceId: string): Promise<Result<FullOutput>>;
 
   /** Lets go of what the provider holds (clients, connections), at shutdown. */

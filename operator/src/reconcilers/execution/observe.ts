@@ -98,7 +98,8 @@ async function observeBatch(
   const reach = locationReach(run, batch.spec.location ?? 0);
   if (!reach.ok) return unreachable(run, batch, reach.failure, backoff);
   run.deps.countPoll?.();
-  const views = await reach.value.provider.observe(reach.value.place, batch.status!.commandId!);
+  const { provider, place } = reach.value;
+  const views = await provider.observe(place, batch.status!.commandId!, batch.spec.instanceIds);
   if (!views.ok) return unreachable(run, batch, views.failure, backoff);
   backoff.clear(run.uid, batch.spec.location ?? 0);
   const fields = observed(run, batch, views.value);
@@ -132,7 +133,11 @@ export async function cancelBatch(
 ): Promise<CancelOutcome> {
   const reach = locationReach(run, batch.spec.location ?? 0);
   const answer = reach.ok
-    ? await reach.value.provider.cancel(reach.value.place, batch.status!.commandId!)
+    ? await reach.value.provider.cancel(
+        reach.value.place,
+        batch.status!.commandId!,
+        batch.spec.instanceIds,
+      )
     : reach;
   if (answer.ok) {
     await run.writeBatch(batch, { cancelRequested: true });
