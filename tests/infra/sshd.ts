@@ -8,7 +8,9 @@
 // not exist, sets their password field to `*`, and creates /run/sshd, sshd's privilege-separation
 // directory. Everything else (keys, configs, logs) lives in a temp dir that stop() removes.
 //
-// Each sshd runs as pid 1 of its own PID namespace (`unshare --pid --fork --kill-child`): sshd's
+// Each sshd runs as pid 1 of its own PID namespace (`unshare --pid --fork --kill-child`), with a
+// /proc of its own (--mount-proc) so that its sessions see the pids they are given, as on a real
+// host (ps and kill inside agree on the numbers): sshd's
 // per-connection children call setsid() and so leave the process group that processes.ts stops and
 // reaps, but when a namespace's pid 1 exits the kernel kills everything else in it. Stopping a host
 // therefore also ends its open connections and their commands, as a host going down would; and if
@@ -315,7 +317,17 @@ async function startHost(state: HostState): Promise<void> {
   const proc = await startProcess({
     name: `sshd ${state.host.name}`,
     command: 'unshare',
-    args: ['--pid', '--fork', '--kill-child', SSHD, '-D', '-e', '-f', configPath(state)],
+    args: [
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--kill-child',
+      SSHD,
+      '-D',
+      '-e',
+      '-f',
+      configPath(state),
+    ],
     logPath: state.host.logPath,
   });
   state.proc = proc;

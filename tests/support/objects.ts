@@ -1,6 +1,6 @@
 // Reading PCM-Ops objects from tests: get, wait for a condition, apply.
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { GROUP, VERSION } from '@pcm-ops/crds';
+import { GROUP, KINDS, VERSION } from '@pcm-ops/crds';
 import { waitFor } from '../infra/processes.js';
 
 export interface ObjectCondition {
@@ -54,7 +54,8 @@ export class Objects {
   }
 
   async create(object: Omit<PcmObject, 'apiVersion'>): Promise<PcmObject> {
-    const plural = `${object.kind.toLowerCase()}s`;
+    const plural =
+      KINDS.find((k) => k.kind === object.kind)?.plural ?? `${object.kind.toLowerCase()}s`;
     return (await this.api.createNamespacedCustomObject({
       group: GROUP,
       version: VERSION,

@@ -117,7 +117,8 @@ export type InvocationStatus =
   | 'Undeliverable'
   | 'Terminated'
   | 'Cancelled'
-  | 'Cancelling';
+  | 'Cancelling'
+  | 'Interrupted';
 
 export interface InvocationView {
   instanceId: string;
