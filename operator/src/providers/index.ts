@@ -5,9 +5,13 @@
 import type { Provider } from '../domain/provider.js';
 import { createAwsProvider } from './aws/index.js';
 import type { ProviderContext } from './context.js';
+import { createSshProvider } from './ssh/index.js';
 import { ProviderRegistry } from './registry.js';
 
-const FACTORIES: ((context: ProviderContext) => Provider)[] = [createAwsProvider];
+const FACTORIES: ((context: ProviderContext) => Provider)[] = [
+  createAwsProvider,
+  createSshProvider,
+];
 
 export function createProviders(context: ProviderContext): ProviderRegistry {
   const registry = new ProviderRegistry();

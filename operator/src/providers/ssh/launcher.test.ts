@@ -104,8 +104,8 @@ describe('the SSH provider on a host', () => {
     await expect.poll(() => state('run-6')?.state).toBe('running');
     // the host goes down under it: the keeper and the script die without a word
     const pid = readFileSync(path.join(root, 'run-6', 'pid'), 'utf8').trim();
-    spawnSync('pkill', ['-KILL', '-f', `pcm-ops-run ${path.join(root, 'run-6')}`]);
-    sh(`kill -KILL -${pid}`);
+    const keeper = readFileSync(path.join(root, 'run-6', 'keeper'), 'utf8').trim();
+    sh(`kill -KILL ${keeper}; kill -KILL -${pid}`);
     expect(await finished('run-6')).toMatchObject({ state: 'interrupted' });
     expect(start('run-6', 'true').status).toBe(ALREADY_STARTED);
   });

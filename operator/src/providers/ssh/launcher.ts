@@ -61,6 +61,7 @@ function runCommand(options: LaunchOptions): string {
 function runText(options: LaunchOptions): string {
   return [
     'd="$1"',
+    'echo $$ > "$d/keeper"',
     `setsid ${runCommand(options)} < /dev/null > "$d/stdout" 2> "$d/stderr" &`,
     'echo $! > "$d/pid"',
     'wait $!',
@@ -86,8 +87,8 @@ export function startText(options: LaunchOptions): string {
     `date -u +%Y-%m-%dT%H:%M:%SZ > "$d/started"`,
     sudoCheck,
     `setsid sh -c ${shellQuote(runText(options))} pcm-ops-run "$d" < /dev/null > /dev/null 2>&1 &`,
-    // the pid file is the keeper's to write; wait for it, so a state read at once sees the run
-    'for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$d/pid" ] && break; sleep 0.1; done',
+    // the keeper writes its pid first: wait for it, so a state read at once sees the run
+    'for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$d/keeper" ] && break; sleep 0.1; done',
     'echo started',
   ].join('\n');
 }
@@ -100,10 +101,12 @@ export function stateText(runId: string, root?: string): string {
   return [
     `d=${shellQuote(dir)}`,
     '[ -d "$d" ] || { echo state=absent; exit 0; }',
+    // running while the keeper lives (it writes the exit status once the script ends) or the
+    // script does. Alive: ps knows the process and it is no zombie (kill -0 would pass a zombie,
+    // and fail on a process sudo runs as root).
+    'alive() { s=$(ps -o stat= -p "$(cat "$1" 2>/dev/null)" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }',
     'if [ -f "$d/exit" ]; then echo state=finished; echo "exit=$(cat "$d/exit")";',
-    // alive: ps knows the process and it is no zombie (kill -0 would also pass a zombie, and
-    // fail on a process sudo runs as root)
-    'elif s=$(ps -o stat= -p "$(cat "$d/pid" 2>/dev/null)" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; then echo state=running;',
+    'elif alive "$d/keeper" || alive "$d/pid"; then echo state=running;',
     'else echo state=interrupted; fi',
     'echo "started=$(cat "$d/started" 2>/dev/null)"',
     'echo "finished=$(cat "$d/finished" 2>/dev/null)"',

@@ -1,0 +1,233 @@
+// Linux hosts over SSH, through the operator, against real Debian sshd processes on loopback: a
+// HostInventory of 20 hosts, a bastion and a host behind it; an SSH CloudCredential; runs by
+// label with parameters; host keys trusted on first use and a changed key refused; a host down;
+// cancel stopping the script on the host. Each host counts its runs in a marker file of its own.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshFleet, type SshFleet, type SshHost } from '../infra/sshd.js';
+import { useOperator } from '../support/harness.js';
+import type { PcmObject } from '../support/objects.js';
+
+const h = useOperator('ssh');
+let fleet: SshFleet;
+
+const TERMINAL = /^(Succeeded|PartiallySucceeded|Failed|Cancelled|TimedOut)$/;
+
+function inventoryHost(host: SshHost, labels: Record<string, string>, bastion?: string) {
+  return {
+    name: host.name,
+    address: host.address,
+    port: host.port,
+    labels,
+    ...(bastion ? { bastion } : {}),
+  };
+}
+
+beforeAll(async () => {
+  fleet = await startSshFleet({ hosts: 20, hidden: 1 });
+  await h.core.createNamespacedSecret({
+    namespace: h.namespace,
+    body: {
+      metadata: { name: 'ops-key' },
+      stringData: { privateKey: fleet.userKey.privateKey },
+    },
+  });
+  await h.objects.create({
+    kind: 'HostInventory',
+    metadata: { name: 'lab' },
+    spec: {
+      hosts: [
+        ...fleet.hosts.map((host, at) =>
+          inventoryHost(host, { role: 'web', group: at < 10 ? 'a' : 'b' }),
+        ),
+        inventoryHost(fleet.bastion, { role: 'bastion' }),
+        ...fleet.hidden.map((host) => inventoryHost(host, { role: 'hidden' }, 'bastion')),
+      ],
+    },
+  });
+  await h.objects.create({
+    kind: 'CloudCredential',
+    metadata: { name: 'lab-ops' },
+    spec: {
+      provider: 'ssh',
+      ssh: {
+        user: fleet.users.sudo,
+        privateKeySecretRef: { name: 'ops-key' },
+        inventoryRef: { name: 'lab' },
+        connectTimeoutSeconds: 5,
+      },
+    },
+  });
+  await h.objects.waitForCondition('cloudcredentials', 'lab-ops', {
+    type: 'Ready',
+    status: 'True',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await fleet?.stop();
+});
+
+function run(name: string, labels: Record<string, string[]>, body: string, extra = {}) {
+  return h.objects.create({
+    kind: 'ScriptExecution',
+    metadata: { name },
+    spec: {
+      script: {
+        interpreter: 'bash',
+        body,
+        parameters: [{ name: 'GREETING', default: 'hello' }],
+      },
+      parameters: { GREETING: 'hi there' },
+      targets: [{ credentialRef: { name: 'lab-ops' }, tags: labels }],
+      ...extra,
+    },
+  });
+}
+
+function ended(name: string, timeoutMs = 90_000): Promise<PcmObject> {
+  return h.objects.waitFor(
+    'scriptexecutions',
+    name,
+    (o) => TERMINAL.test(String(o.status?.phase)),
+    timeoutMs,
+  );
+}
+
+interface Invocation {
+  instanceId: string;
+  status: string;
+  statusDetails?: string;
+  exitCode?: number;
+  output?: string;
+}
+
+async function invocations(name: string): Promise<Map<string, Invocation>> {
+  const batches = await h.objects.list('executionbatches');
+  const own = batches.filter((b) => (b.spec as { executionName?: string }).executionName === name);
+  const all = own.flatMap((b) => (b.status?.invocations as Invocation[] | undefined) ?? []);
+  return new Map(all.map((i) => [i.instanceId, i]));
+}
+
+/** How often the run with this marker ran on the host (its scratch dir keeps the count). */
+function runsOn(host: SshHost, marker: string): number {
+  const file = path.join(host.dir, `ran-${marker}`);
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+}
+
+/** Whether a process of this command line runs anywhere on the machine (zombies aside). */
+function running(commandLine: string): boolean {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+        return cmdline === commandLine;
+      } catch {
+        return false;
+      }
+    });
+}
+
+const MARKING = (marker: string): string =>
+  `echo "$GREETING from $PCM_TEST_HOST as $(id -un)"; echo ran >> "$PCM_TEST_HOST_DIR/ran-${marker}"`;
+
+describe('Linux hosts over SSH', () => {
+  it('runs a script with parameters on 20 hosts by label, once each, to Succeeded', async () => {
+    await run('twenty', { role: ['web'] }, MARKING('twenty'));
+    const done = await ended('twenty');
+    expect(done.status?.phase).toBe('Succeeded');
+    expect(done.status?.counts).toMatchObject({ total: 20, succeeded: 20 });
+    const seen = await invocations('twenty');
+    for (const host of fleet.hosts) {
+      expect(seen.get(host.name)).toMatchObject({ status: 'Success', exitCode: 0 });
+      expect(seen.get(host.name)?.output).toBe(
+        `hi there from ${host.name} as ${fleet.users.sudo}\n`,
+      );
+      expect(runsOn(host, 'twenty')).toBe(1);
+    }
+    expect(runsOn(fleet.bastion, 'twenty')).toBe(0);
+    // trusted on first use: each host's key is recorded in the inventory's status
+    const inventory = await h.objects.get('hostinventories', 'lab');
+    const recorded = new Map(
+      ((inventory.status?.hosts as { name: string; fingerprint: string }[]) ?? []).map((x) => [
+        x.name,
+        x.fingerprint,
+      ]),
+    );
+    for (const host of fleet.hosts) expect(recorded.get(host.name)).toBe(host.fingerprint);
+  });
+
+  it('refuses a host whose key changed, names the reason, and runs nothing there', async () => {
+    const changed = fleet.hosts[3]!;
+    await fleet.rekey(changed);
+    await run('rekeyed', { group: ['a'] }, MARKING('rekeyed'));
+    const done = await ended('rekeyed');
+    expect(done.status?.phase).toBe('PartiallySucceeded');
+    const seen = await invocations('rekeyed');
+    expect(seen.get(changed.name)).toMatchObject({
+      status: 'Undeliverable',
+      statusDetails: 'HostKeyChanged',
+    });
+    expect(runsOn(changed, 'rekeyed')).toBe(0);
+    for (const host of fleet.hosts.slice(0, 10).filter((x) => x !== changed)) {
+      expect(seen.get(host.name)?.status).toBe('Success');
+      expect(runsOn(host, 'rekeyed')).toBe(1);
+    }
+  });
+
+  it('reaches a host through its bastion', async () => {
+    const hidden = fleet.hidden[0]!;
+    const before = await fleet.forwardsTo(hidden);
+    await run('hidden', { role: ['hidden'] }, MARKING('hidden'));
+    const done = await ended('hidden');
+    expect(done.status?.phase).toBe('Succeeded');
+    expect(runsOn(hidden, 'hidden')).toBe(1);
+    await expect.poll(() => fleet.forwardsTo(hidden)).toBeGreaterThan(before);
+  });
+
+  it('fails a host that is down with a connection reason while the rest succeed', async () => {
+    const down = fleet.hosts[12]!;
+    await fleet.stop(down);
+    try {
+      await run('one-down', { group: ['b'] }, MARKING('one-down'));
+      const done = await ended('one-down');
+      expect(done.status?.phase).toBe('PartiallySucceeded');
+      expect(done.status?.counts).toMatchObject({ total: 10, succeeded: 9 });
+      const seen = await invocations('one-down');
+      expect(seen.get(down.name)).toMatchObject({
+        status: 'Undeliverable',
+        statusDetails: 'ConnectionFailed',
+      });
+      expect(runsOn(down, 'one-down')).toBe(0);
+    } finally {
+      await fleet.start(down);
+    }
+  });
+
+  it('cancels a running script, stopping it on the host', async () => {
+    const host = fleet.hosts[15]!;
+    const started = path.join(host.dir, 'sleeper.started');
+    // an odd duration names this sleep among every process of the machine
+    const sleep = 'sleep 301.4242';
+    await h.objects.create({
+      kind: 'ScriptExecution',
+      metadata: { name: 'sleeper' },
+      spec: {
+        script: {
+          interpreter: 'bash',
+          body: `${sleep} & touch "$PCM_TEST_HOST_DIR/sleeper.started"; wait`,
+        },
+        targets: [{ credentialRef: { name: 'lab-ops' }, ids: [host.name] }],
+      },
+    });
+    await expect.poll(() => existsSync(started), { timeout: 60_000 }).toBe(true);
+    expect(running(sleep)).toBe(true);
+    await h.objects.patch('scriptexecutions', 'sleeper', { spec: { cancel: true } });
+    const done = await ended('sleeper');
+    expect(done.status?.phase).toBe('Cancelled');
+    expect((await invocations('sleeper')).get(host.name)?.status).toBe('Cancelled');
+    expect(running(sleep)).toBe(false);
+  });
+});
