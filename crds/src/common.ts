@@ -43,6 +43,13 @@ export const Zone = z
   .max(64)
   .describe('The region (AWS) or zone; empty for SSH hosts, which have none.');
 
+/** The provider of a place, as the operator records it in status and batches. */
+export const RecordedProvider = z
+  .string()
+  .max(32)
+  .optional()
+  .describe('The credential’s provider (aws when absent).');
+
 /** A machine as a target names it: an EC2 instance id, a managed node id, a host's name. */
 export const MACHINE_ID_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._:-]{0,251}[A-Za-z0-9])?$/;
 

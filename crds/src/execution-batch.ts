@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ObjectMeta, Scope, Zone, objectName, timestamp } from './common.js';
+import { ObjectMeta, RecordedProvider, Scope, Zone, objectName, timestamp } from './common.js';
 
 export const BATCH_PHASES = [
   'Planned',
@@ -86,11 +86,7 @@ export const ExecutionBatchSpec = z
       ),
     target: z.string().max(63).optional().describe('Name (or index) of the spec.targets entry.'),
     credential: objectName('The CloudCredential that reaches the account.'),
-    provider: z
-      .string()
-      .max(32)
-      .optional()
-      .describe('The credential’s provider (aws when absent).'),
+    provider: RecordedProvider,
     accountId: Scope,
     region: Zone,
     instanceIds: z

@@ -5,6 +5,7 @@ import {
   MACHINE_ID_PATTERN,
   ObjectMeta,
   Region,
+  RecordedProvider,
   Scope,
   Zone,
   conditions,
@@ -289,11 +290,7 @@ const AccountRegionRow = z
       .optional()
       .describe('Position of the spec.targets entry this row resolves.'),
     credential: z.string().max(253).describe('The CloudCredential used.'),
-    provider: z
-      .string()
-      .max(32)
-      .optional()
-      .describe('The credential’s provider (aws when absent).'),
+    provider: RecordedProvider,
     accountId: Scope,
     region: Zone,
     state: z
