@@ -1,6 +1,6 @@
 // When a run, and one target of it, is over: read by the operator (to stop reconciling, to count)
 // and by the console (to stop watching, to offer actions), so both agree on what "finished" is.
-import type { BatchInvocation } from './execution-batch.js';
+import { INVOCATION_STATUSES, type BatchInvocation } from './execution-batch.js';
 import type { Phase } from './script-execution.js';
 
 type InvocationStatus = BatchInvocation['status'];
@@ -20,24 +20,22 @@ export function isTerminalPhase(phase: string | undefined): boolean {
   return phase !== undefined && TERMINAL_PHASE_SET.has(phase);
 }
 
+/** Invocation statuses that still change: the target has not reached its end. */
+const STILL_CHANGING: readonly InvocationStatus[] = [
+  'Pending',
+  'InProgress',
+  'Delayed',
+  'Cancelling',
+];
+
 /**
  * Invocation statuses that no longer change: SSM's final ones and the operator's own (NotSent,
- * SendFailed, Unknown, Interrupted). Pending, Delayed, InProgress and Cancelling still change, and so does any
- * status this code does not know: it is observed again rather than taken as the end.
+ * SendFailed, Unknown, Interrupted), every known status but those still changing. A status this
+ * code does not know is observed again rather than taken as the end.
  */
-const TERMINAL_INVOCATIONS: ReadonlySet<string> = new Set<InvocationStatus>([
-  'Success',
-  'Failed',
-  'DeliveryTimedOut',
-  'ExecutionTimedOut',
-  'Undeliverable',
-  'Terminated',
-  'Cancelled',
-  'NotSent',
-  'SendFailed',
-  'Unknown',
-  'Interrupted',
-]);
+const TERMINAL_INVOCATIONS: ReadonlySet<string> = new Set<string>(
+  INVOCATION_STATUSES.filter((status) => !STILL_CHANGING.includes(status)),
+);
 
 export function isTerminalInvocation(status: InvocationStatus): boolean {
   return TERMINAL_INVOCATIONS.has(status);

@@ -16,8 +16,12 @@ function keyPart(line: string): string {
 }
 
 export class HostKeys {
-  /** The newest copy this process wrote, per inventory: the cache may lag behind it. */
-  private readonly written = new Map<string, HostInventory>();
+  /**
+   * The copy this process last wrote, per inventory, and the versions its writes replaced: until
+   * the cache shows the copy, a cache at one of those older versions lags behind this process's
+   * own writes. Versions are compared for equality only, as everywhere in the operator.
+   */
+  private readonly written = new Map<string, { older: Set<string>; copy: HostInventory }>();
   private readonly recording = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -26,11 +30,22 @@ export class HostKeys {
   ) {}
 
   private current(namespace: string, name: string): HostInventory | undefined {
+    const id = `${namespace}/${name}`;
     const cached = this.inventories.get(namespace, name);
-    const own = this.written.get(`${namespace}/${name}`);
+    const own = this.written.get(id);
     if (!own || !cached) return cached;
-    const newer = Number(cached.metadata.resourceVersion) >= Number(own.metadata.resourceVersion);
-    return newer ? cached : own;
+    if (own.older.has(cached.metadata.resourceVersion ?? '')) return own.copy;
+    // the cache caught up with the write, or moved past it: it is the newer copy
+    this.written.delete(id);
+    return cached;
+  }
+
+  /** Keeps the copy written over `stored` as the newest one, until the cache shows it. */
+  private remember(stored: HostInventory, written: HostInventory): void {
+    const id = `${stored.metadata.namespace ?? ''}/${stored.metadata.name ?? ''}`;
+    const older = this.written.get(id)?.older ?? new Set<string>();
+    older.add(stored.metadata.resourceVersion ?? '');
+    this.written.set(id, { older, copy: written });
   }
 
   /** Undefined when the key may be used; otherwise why not, in words. */
@@ -88,7 +103,7 @@ export class HostKeys {
       metadata: { resourceVersion: stored.metadata.resourceVersion },
       status: { ...stored.status, hosts: [...hosts.filter((h) => h.name !== host.name), entry] },
     });
-    this.written.set(`${inventory.namespace}/${inventory.name}`, written);
+    this.remember(stored, written);
     return undefined;
   }
 }

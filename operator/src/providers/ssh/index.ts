@@ -37,6 +37,7 @@ import {
 import type { ProviderContext, WatchedObjects } from '../context.js';
 import {
   ConnectFailed,
+  fingerprintOf,
   open,
   openVia,
   run,
@@ -62,6 +63,8 @@ interface Reached {
   ssh: SshSpec;
   inventory: HostInventory;
   login: Login;
+  /** SHA256 fingerprint of the login key's public half, for people. */
+  keyFingerprint: string;
 }
 
 const COMMAND_PREFIX = 'ssh:';
@@ -166,19 +169,16 @@ export class SshProvider implements Provider {
       ...(passphrase ? { passphrase } : {}),
       connectTimeoutMs: ssh.connectTimeoutSeconds * 1000,
     };
-    return ok({ credential, ssh, inventory, login });
+    const keyFingerprint = fingerprintOf(parsed.getPublicSSH());
+    return ok({ credential, ssh, inventory, login, keyFingerprint });
   }
 
   async validate(credential: CloudCredential): Promise<Result<CredentialCheck>> {
     const found = await this.reached(credential);
     if (!found.ok) return found;
-    const { ssh, inventory, login } = found.value;
+    const { ssh, inventory, keyFingerprint: fingerprint } = found.value;
     const { namespace = '', name = '' } = credential.metadata;
     this.validated.add(`${namespace}/${name}`);
-    const publicKey = (
-      ssh2.utils.parseKey(login.privateKey, login.passphrase) as { getPublicSSH(): Buffer }
-    ).getPublicSSH();
-    const fingerprint = `SHA256:${createHash('sha256').update(publicKey).digest('base64').replace(/=+$/, '')}`;
     return ok({
       scope: ssh.inventoryRef.name,
       identity: `${ssh.user}@${ssh.inventoryRef.name}`,
