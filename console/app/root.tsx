@@ -10,9 +10,9 @@ import {
   useRouteLoaderData,
 } from '@remix-run/react';
 import { useContext, type ReactElement, type ReactNode } from 'react';
-import { consoleContext } from './lib/kube.server.js';
-import { LogoutButton } from './lib/logout.js';
-import { RouteError } from './lib/route-error.js';
+import { consoleContext } from './lib/server/kube.server.js';
+import { LogoutButton } from './lib/views/logout.js';
+import { RouteError } from './lib/views/route-error.js';
 import { NonceContext } from './nonce.js';
 import stylesUrl from './styles.css?url';
 

@@ -14,7 +14,7 @@ import {
   emptyForm,
   type FormContext,
   type FormError,
-} from '../../console/app/lib/execution-form.js';
+} from '../../console/app/lib/executions/execution-form.js';
 import { prepare } from '../../operator/src/reconcilers/execution/prepare.js';
 import type { ExecutionDeps } from '../../operator/src/reconcilers/execution/deps.js';
 

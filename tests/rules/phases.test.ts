@@ -9,9 +9,9 @@ import {
   type BatchInvocation,
 } from '@pcm-ops/crds';
 import { describe, expect, it } from 'vitest';
-import { actionBlockers } from '../../console/app/lib/blockers.js';
-import { isTerminal } from '../../console/app/lib/executions.js';
-import { RERUNNABLE } from '../../console/app/lib/rerun.js';
+import { actionBlockers } from '../../console/app/lib/executions/blockers.js';
+import { isTerminal } from '../../console/app/lib/executions/executions.js';
+import { RERUNNABLE } from '../../console/app/lib/executions/rerun.js';
 import { phaseConditions, summarize } from '../../operator/src/domain/execution-status.js';
 import { invocationStatus } from '../../operator/src/providers/aws/ssm-status.js';
 

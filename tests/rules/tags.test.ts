@@ -3,9 +3,13 @@
 // page and the form's preview call with the tags the console read.
 import type { TagSelector } from '@pcm-ops/crds';
 import { describe, expect, it } from 'vitest';
-import { emptyForm, targetsOf, type FormContext } from '../../console/app/lib/execution-form.js';
-import { discoveryPlan } from '../../console/app/lib/instance-filters.js';
-import type { CredentialChoice } from '../../console/app/lib/targets.js';
+import {
+  emptyForm,
+  targetsOf,
+  type FormContext,
+} from '../../console/app/lib/executions/execution-form.js';
+import { discoveryPlan } from '../../console/app/lib/aws/instance-filters.js';
+import type { CredentialChoice } from '../../console/app/lib/executions/targets.js';
 import { selectorFrom } from '../../operator/src/api/discovery.js';
 
 type Read = { ok: true; tags: TagSelector } | { ok: false; message: string };

@@ -4,10 +4,10 @@ import type { MetaFunction } from '@remix-run/react';
 import { Link, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import type { ScriptExecution } from '@pcm-ops/crds';
-import { summarize, type ExecutionRow, type Summary } from '../lib/executions.js';
-import { kubeGet, PCM, pageNamespace, requireUser } from '../lib/kube.server.js';
+import { summarize, type ExecutionRow, type Summary } from '../lib/executions/executions.js';
+import { kubeGet, PCM, pageNamespace, requireUser } from '../lib/server/kube.server.js';
 import { executionHref, phaseClass } from '../lib/links.js';
-import { RouteError } from '../lib/route-error.js';
+import { RouteError } from '../lib/views/route-error.js';
 
 export const meta: MetaFunction = () => [{ title: 'Dashboard · PCM-Ops' }];
 

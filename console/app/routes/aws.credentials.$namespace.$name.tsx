@@ -10,24 +10,24 @@ import type { MetaFunction } from '@remix-run/react';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import { OBJECT_NAME_PATTERN, type CloudCredential } from '@pcm-ops/crds';
-import { kubeAs, refused } from '../lib/actions.server.js';
-import { updateCredential } from '../lib/credential-actions.server.js';
+import { kubeAs, refused } from '../lib/server/actions.server.js';
+import { updateCredential } from '../lib/server/credential-actions.server.js';
 import {
   credentialFormFromData,
   credentialRow,
   credentialToForm,
   planCredential,
   withoutSecrets,
-} from '../lib/credential-form.js';
-import { CredentialFormView, type CredentialAnswer } from '../lib/credential-form-view.js';
-import { DeleteButton, type DeleteAnswer } from '../lib/delete-button.js';
-import { HiddenFields, seenFields } from '../lib/csrf-field.js';
-import { deleteAs, INTENT, stored } from '../lib/delete.server.js';
-import { canI, kubeGet, requireUser, type Permission } from '../lib/kube.server.js';
+} from '../lib/aws/credential-form.js';
+import { CredentialFormView, type CredentialAnswer } from '../lib/aws/credential-form-view.js';
+import { DeleteButton, type DeleteAnswer } from '../lib/views/delete-button.js';
+import { HiddenFields, seenFields } from '../lib/views/csrf-field.js';
+import { deleteAs, INTENT, stored } from '../lib/server/delete.server.js';
+import { canI, kubeGet, requireUser, type Permission } from '../lib/server/kube.server.js';
 import { PCM } from '../lib/links.js';
-import { useLiveList } from '../lib/live-list.js';
+import { useLiveList } from '../lib/views/live-list.js';
 import { credentialHref, yamlHref } from '../lib/resource-links.js';
-import { RouteError } from '../lib/route-error.js';
+import { RouteError } from '../lib/views/route-error.js';
 
 export const meta: MetaFunction = ({ params }) => [{ title: `${params.name ?? ''} · PCM-Ops` }];
 

@@ -5,7 +5,7 @@ import type { MetaFunction } from '@remix-run/react';
 import { Link, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import type { CloudCredential } from '@pcm-ops/crds';
-import { credentialRow, type CredentialRow } from '../lib/credential-form.js';
+import { credentialRow, type CredentialRow } from '../lib/aws/credential-form.js';
 import {
   canI,
   kubeGet,
@@ -13,11 +13,11 @@ import {
   pageNamespace,
   requireUser,
   type Permission,
-} from '../lib/kube.server.js';
-import { useLiveList } from '../lib/live-list.js';
+} from '../lib/server/kube.server.js';
+import { useLiveList } from '../lib/views/live-list.js';
 import { credentialHref, yamlHref } from '../lib/resource-links.js';
-import { RouteError } from '../lib/route-error.js';
-import { PermittedLink } from '../lib/permitted-link.js';
+import { RouteError } from '../lib/views/route-error.js';
+import { PermittedLink } from '../lib/views/permitted-link.js';
 
 export const meta: MetaFunction = () => [{ title: 'AWS credentials · PCM-Ops' }];
 

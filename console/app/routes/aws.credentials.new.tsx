@@ -10,18 +10,18 @@ import type { MetaFunction } from '@remix-run/react';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import type { CloudCredential } from '@pcm-ops/crds';
-import { kubeAs, refused } from '../lib/actions.server.js';
-import { createCredential } from '../lib/credential-actions.server.js';
+import { kubeAs, refused } from '../lib/server/actions.server.js';
+import { createCredential } from '../lib/server/credential-actions.server.js';
 import {
   credentialFormFromData,
   EMPTY_CREDENTIAL_FORM,
   planCredential,
   withoutSecrets,
-} from '../lib/credential-form.js';
-import { CredentialFormView, type CredentialAnswer } from '../lib/credential-form-view.js';
-import { canI, kubeGet, PCM, pageNamespace, requireUser } from '../lib/kube.server.js';
+} from '../lib/aws/credential-form.js';
+import { CredentialFormView, type CredentialAnswer } from '../lib/aws/credential-form-view.js';
+import { canI, kubeGet, PCM, pageNamespace, requireUser } from '../lib/server/kube.server.js';
 import { credentialHref } from '../lib/resource-links.js';
-import { RouteError } from '../lib/route-error.js';
+import { RouteError } from '../lib/views/route-error.js';
 
 export const meta: MetaFunction = () => [{ title: 'New credential · PCM-Ops' }];
 

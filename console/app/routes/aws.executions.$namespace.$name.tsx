@@ -6,21 +6,30 @@ import type { MetaFunction, ShouldRevalidateFunction } from '@remix-run/react';
 import { Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import type { ExecutionBatch, ScriptExecution } from '@pcm-ops/crds';
-import { actionBlockers } from '../lib/blockers.js';
-import { kubeAs } from '../lib/actions.server.js';
-import { ExecutionActions, type ActionAnswer, type ActionsData } from '../lib/execution-actions.js';
-import { executionAction, isPostedAction } from '../lib/execution-actions.server.js';
-import { seenFields } from '../lib/csrf-field.js';
-import { mayI, readExecution } from '../lib/execution-detail.server.js';
-import { isTerminal, targetOutput, targetRows, type TargetRow } from '../lib/executions.js';
+import { actionBlockers } from '../lib/executions/blockers.js';
+import { kubeAs } from '../lib/server/actions.server.js';
+import {
+  ExecutionActions,
+  type ActionAnswer,
+  type ActionsData,
+} from '../lib/views/execution-actions.js';
+import { executionAction, isPostedAction } from '../lib/server/execution-actions.server.js';
+import { seenFields } from '../lib/views/csrf-field.js';
+import { mayI, readExecution } from '../lib/server/execution-detail.server.js';
+import {
+  isTerminal,
+  targetOutput,
+  targetRows,
+  type TargetRow,
+} from '../lib/executions/executions.js';
 import { executionHref, phaseClass } from '../lib/links.js';
-import { useLiveExecution } from '../lib/live.js';
-import { groupsView, type GroupsView, type OutputSample } from '../lib/output-groups.js';
-import { OutputGroups } from '../lib/output-groups-view.js';
-import { OutputViewer, type Excerpt } from '../lib/output-viewer.js';
-import { RERUNNABLE, rerunExecution, rerunFailedExecution } from '../lib/rerun.js';
-import { RouteError } from '../lib/route-error.js';
-import { TargetGrid } from '../lib/target-grid-view.js';
+import { useLiveExecution } from '../lib/views/live.js';
+import { groupsView, type GroupsView, type OutputSample } from '../lib/executions/output-groups.js';
+import { OutputGroups } from '../lib/views/output-groups-view.js';
+import { OutputViewer, type Excerpt } from '../lib/views/output-viewer.js';
+import { RERUNNABLE, rerunExecution, rerunFailedExecution } from '../lib/executions/rerun.js';
+import { RouteError } from '../lib/views/route-error.js';
+import { TargetGrid } from '../lib/views/target-grid-view.js';
 
 const COUNT_KEYS = [
   'total',

@@ -5,7 +5,7 @@ import type { MetaFunction } from '@remix-run/react';
 import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import type { ScriptExecution } from '@pcm-ops/crds';
-import { executionRow, PHASE_ORDER, type ExecutionRow } from '../lib/executions.js';
+import { executionRow, PHASE_ORDER, type ExecutionRow } from '../lib/executions/executions.js';
 import {
   applyFilters,
   credentialsOf,
@@ -17,10 +17,16 @@ import {
   shortTime,
   whenOf,
   type HistoryFilters,
-} from '../lib/history.js';
-import { consoleContext, kubeGet, PCM, pageNamespace, requireUser } from '../lib/kube.server.js';
+} from '../lib/executions/history.js';
+import {
+  consoleContext,
+  kubeGet,
+  PCM,
+  pageNamespace,
+  requireUser,
+} from '../lib/server/kube.server.js';
 import { executionHref, phaseClass } from '../lib/links.js';
-import { RouteError } from '../lib/route-error.js';
+import { RouteError } from '../lib/views/route-error.js';
 
 export const meta: MetaFunction = () => [{ title: 'AWS executions · PCM-Ops' }];
 

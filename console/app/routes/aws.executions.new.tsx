@@ -32,9 +32,9 @@ import {
   type Script,
   type ScriptExecution,
 } from '@pcm-ops/crds';
-import { kubeAs } from '../lib/actions.server.js';
-import { CsrfField, useFormPost } from '../lib/csrf-field.js';
-import { summarize } from '../lib/discovery.js';
+import { kubeAs } from '../lib/server/actions.server.js';
+import { CsrfField, useFormPost } from '../lib/views/csrf-field.js';
+import { summarize } from '../lib/executions/discovery.js';
 import {
   apiErrors,
   buildExecution,
@@ -47,19 +47,29 @@ import {
   type FormError,
   type ScriptChoice,
   type TargetMode,
-} from '../lib/execution-form.js';
+} from '../lib/executions/execution-form.js';
 import {
   executionFormData,
   executionFormFromData,
   parameterField,
   secretField,
-} from '../lib/execution-form-data.js';
-import { canI, kubeGet, pageNamespace, requireUser, type Permission } from '../lib/kube.server.js';
+} from '../lib/executions/execution-form-data.js';
+import {
+  canI,
+  kubeGet,
+  pageNamespace,
+  requireUser,
+  type Permission,
+} from '../lib/server/kube.server.js';
 import { executionHref, PCM } from '../lib/links.js';
-import { previewPlan, type PreviewPlan } from '../lib/preview.js';
-import { RouteError } from '../lib/route-error.js';
-import { credentialChoice, knownRegions, type CredentialChoice } from '../lib/targets.js';
-import { useDiscovery } from '../lib/use-discovery.js';
+import { previewPlan, type PreviewPlan } from '../lib/executions/preview.js';
+import { RouteError } from '../lib/views/route-error.js';
+import {
+  credentialChoice,
+  knownRegions,
+  type CredentialChoice,
+} from '../lib/executions/targets.js';
+import { useDiscovery } from '../lib/views/use-discovery.js';
 
 export const meta: MetaFunction = () => [{ title: 'New execution · PCM-Ops' }];
 

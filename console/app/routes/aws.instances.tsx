@@ -12,18 +12,22 @@ import {
   type DiscoveryAnswer,
   type DiscoveryQuery,
   type InstanceRow,
-} from '../lib/discovery.js';
+} from '../lib/executions/discovery.js';
 import {
   chosenCredentials,
   discoveryPlan,
   filtersFrom,
   type DiscoveryPlan,
   type InstanceFilters,
-} from '../lib/instance-filters.js';
-import { kubeGet, PCM, pageNamespace, requireUser } from '../lib/kube.server.js';
-import { RouteError } from '../lib/route-error.js';
-import { credentialChoice, knownRegions, type CredentialChoice } from '../lib/targets.js';
-import { useDiscovery } from '../lib/use-discovery.js';
+} from '../lib/aws/instance-filters.js';
+import { kubeGet, PCM, pageNamespace, requireUser } from '../lib/server/kube.server.js';
+import { RouteError } from '../lib/views/route-error.js';
+import {
+  credentialChoice,
+  knownRegions,
+  type CredentialChoice,
+} from '../lib/executions/targets.js';
+import { useDiscovery } from '../lib/views/use-discovery.js';
 
 export const meta: MetaFunction = () => [{ title: 'Instances · PCM-Ops' }];
 

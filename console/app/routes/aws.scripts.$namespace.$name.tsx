@@ -9,17 +9,17 @@ import type { MetaFunction } from '@remix-run/react';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import { OBJECT_NAME_PATTERN, type Script } from '@pcm-ops/crds';
-import { kubeAs, refused } from '../lib/actions.server.js';
-import { DeleteButton, type DeleteAnswer } from '../lib/delete-button.js';
-import { seenFields } from '../lib/csrf-field.js';
-import { deleteAs, INTENT, stored } from '../lib/delete.server.js';
-import { canI, kubeGet, requireUser, type Permission } from '../lib/kube.server.js';
+import { kubeAs, refused } from '../lib/server/actions.server.js';
+import { DeleteButton, type DeleteAnswer } from '../lib/views/delete-button.js';
+import { seenFields } from '../lib/views/csrf-field.js';
+import { deleteAs, INTENT, stored } from '../lib/server/delete.server.js';
+import { canI, kubeGet, requireUser, type Permission } from '../lib/server/kube.server.js';
 import { PCM } from '../lib/links.js';
 import { scriptHref, yamlHref } from '../lib/resource-links.js';
-import { RouteError } from '../lib/route-error.js';
-import { updateScript } from '../lib/script-actions.server.js';
-import { planScript, scriptFormFromData, scriptToForm } from '../lib/script-form.js';
-import { ScriptFormView, type ScriptAnswer } from '../lib/script-form-view.js';
+import { RouteError } from '../lib/views/route-error.js';
+import { updateScript } from '../lib/server/script-actions.server.js';
+import { planScript, scriptFormFromData, scriptToForm } from '../lib/scripts/script-form.js';
+import { ScriptFormView, type ScriptAnswer } from '../lib/views/script-form-view.js';
 
 export const meta: MetaFunction = ({ params }) => [{ title: `${params.name ?? ''} · PCM-Ops` }];
 

@@ -11,12 +11,12 @@ import {
   pageNamespace,
   requireUser,
   type Permission,
-} from '../lib/kube.server.js';
-import { useLiveList } from '../lib/live-list.js';
+} from '../lib/server/kube.server.js';
+import { useLiveList } from '../lib/views/live-list.js';
 import { scriptHref, yamlHref } from '../lib/resource-links.js';
-import { RouteError } from '../lib/route-error.js';
-import { parameterSummary } from '../lib/script-form.js';
-import { PermittedLink } from '../lib/permitted-link.js';
+import { RouteError } from '../lib/views/route-error.js';
+import { parameterSummary } from '../lib/scripts/script-form.js';
+import { PermittedLink } from '../lib/views/permitted-link.js';
 
 export const meta: MetaFunction = () => [{ title: 'AWS scripts · PCM-Ops' }];
 

@@ -8,13 +8,13 @@ import {
 import type { MetaFunction } from '@remix-run/react';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
-import { kubeAs, refused } from '../lib/actions.server.js';
-import { canI, pageNamespace, requireUser } from '../lib/kube.server.js';
+import { kubeAs, refused } from '../lib/server/actions.server.js';
+import { canI, pageNamespace, requireUser } from '../lib/server/kube.server.js';
 import { scriptHref } from '../lib/resource-links.js';
-import { RouteError } from '../lib/route-error.js';
-import { createScript } from '../lib/script-actions.server.js';
-import { EMPTY_SCRIPT_FORM, planScript, scriptFormFromData } from '../lib/script-form.js';
-import { ScriptFormView, type ScriptAnswer } from '../lib/script-form-view.js';
+import { RouteError } from '../lib/views/route-error.js';
+import { createScript } from '../lib/server/script-actions.server.js';
+import { EMPTY_SCRIPT_FORM, planScript, scriptFormFromData } from '../lib/scripts/script-form.js';
+import { ScriptFormView, type ScriptAnswer } from '../lib/views/script-form-view.js';
 
 export const meta: MetaFunction = () => [{ title: 'New script · PCM-Ops' }];
 

@@ -2,8 +2,8 @@
 import { redirect, type LoaderFunctionArgs } from '@remix-run/server-runtime';
 import type { MetaFunction } from '@remix-run/react';
 import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
-import { consoleContext } from '../lib/kube.server.js';
-import { RouteError } from '../lib/route-error.js';
+import { consoleContext } from '../lib/server/kube.server.js';
+import { RouteError } from '../lib/views/route-error.js';
 
 export const meta: MetaFunction = () => [{ title: 'Log in · PCM-Ops' }];
 

@@ -5,10 +5,10 @@ import type { MetaFunction } from '@remix-run/react';
 import { Link, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import { KINDS, OBJECT_NAME_PATTERN } from '@pcm-ops/crds';
-import { kubeGet, PCM, requireUser } from '../lib/kube.server.js';
+import { kubeGet, PCM, requireUser } from '../lib/server/kube.server.js';
 import { executionHref } from '../lib/links.js';
 import { credentialHref, scriptHref } from '../lib/resource-links.js';
-import { RouteError } from '../lib/route-error.js';
+import { RouteError } from '../lib/views/route-error.js';
 import { objectYaml } from '../lib/yaml-view.js';
 
 export const meta: MetaFunction = ({ params }) => [
