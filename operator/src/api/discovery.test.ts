@@ -36,6 +36,27 @@ describe('selectorFrom', () => {
     expect(parse(query)).toEqual({ ok: false, message });
   });
 
+  it.each([
+    ['instanceId=web-01,db.lab&tag=role=web', { instanceIds: ['web-01', 'db.lab'] }],
+    ['instanceId=web-01', { instanceIds: ['web-01'] }],
+  ])('reads host names for an SSH credential: %j', (query, selector) => {
+    expect(selectorFrom(new URLSearchParams(query), 'ssh')).toMatchObject({
+      ok: true,
+      value: selector,
+    });
+  });
+
+  it.each([
+    ['ssh', 'instanceId=Web_01', 'instanceId "Web_01" is not a host name'],
+    ['ssh', 'instanceId=-web', 'instanceId "-web" is not a host name'],
+    ['aws', 'instanceId=web-01', 'instanceId "web-01" is not an instance id'],
+  ] as const)(
+    'for provider %s refuses %j, naming what the ids must be',
+    (provider, query, message) => {
+      expect(selectorFrom(new URLSearchParams(query), provider)).toEqual({ ok: false, message });
+    },
+  );
+
   it('bounds how many instance ids one request may ask about', () => {
     const ids = Array.from(
       { length: MAX_INSTANCE_IDS + 1 },

@@ -1,12 +1,14 @@
-// Instance discovery for the console: what one credential reaches in one region, filtered as a
-// target selector would be, each instance with whether its SSM agent is online.
+// Instance discovery for the console: what one credential reaches in one place, filtered as a
+// target selector would be, each machine with whether it answers (its SSM agent, its SSH port).
 import {
+  HOST_NAME_PATTERN,
   INSTANCE_ID_PATTERN,
   INSTANCE_STATES,
   parseTags,
   PLATFORMS,
   splitList,
   type Parsed,
+  type ProviderName,
   type TagSelector,
 } from '@pcm-ops/crds';
 import type {
@@ -39,22 +41,35 @@ function listFrom<T extends string>(
   return { ok: true, value: values.length ? (values as T[]) : undefined };
 }
 
-function idsFrom(params: URLSearchParams): Parsed<string[] | undefined> {
+/** How each provider names its machines: what `instanceId` values must look like. */
+const MACHINE_IDS: Record<ProviderName, { pattern: RegExp; noun: string }> = {
+  aws: { pattern: INSTANCE_ID_PATTERN, noun: 'an instance id' },
+  ssh: { pattern: HOST_NAME_PATTERN, noun: 'a host name' },
+};
+
+function idsFrom(params: URLSearchParams, provider: ProviderName): Parsed<string[] | undefined> {
   const ids = splitList(params.getAll('instanceId').join(','));
-  const wrong = ids.find((id) => !INSTANCE_ID_PATTERN.test(id));
-  if (wrong) return { ok: false, message: `instanceId "${wrong}" is not an instance id` };
+  const { pattern, noun } = MACHINE_IDS[provider];
+  const wrong = ids.find((id) => !pattern.test(id));
+  if (wrong) return { ok: false, message: `instanceId "${wrong}" is not ${noun}` };
   if (ids.length > MAX_INSTANCE_IDS)
     return { ok: false, message: `at most ${MAX_INSTANCE_IDS} instanceId values per request` };
   return { ok: true, value: ids.length ? ids : undefined };
 }
 
-/** The query string of the instances route as a target selector, or why it is not one. */
-export function selectorFrom(params: URLSearchParams): Parsed<TargetSelector> {
+/**
+ * The query string of the instances route as a target selector, or why it is not one. Machines
+ * are named as the credential's provider names them: EC2 instance ids, or host names.
+ */
+export function selectorFrom(
+  params: URLSearchParams,
+  provider: ProviderName = 'aws',
+): Parsed<TargetSelector> {
   const parts = {
     tags: tagsFrom(params),
     platforms: listFrom<Platform>(params, 'platform', PLATFORMS),
     states: listFrom(params, 'state', INSTANCE_STATES),
-    instanceIds: idsFrom(params),
+    instanceIds: idsFrom(params, provider),
   };
   const selector: Record<string, unknown> = { onlineOnly: params.get('onlineOnly') === 'true' };
   for (const [key, part] of Object.entries(parts)) {

@@ -122,14 +122,23 @@ async function instances(
   url: URL,
 ): Promise<unknown> {
   const credential = deps.lookups.credential(namespace, name);
-  if (!credential?.status?.accountId)
+  // validated: the scope it acts in is known (an account id, an inventory)
+  if (!(credential?.status?.scope ?? credential?.status?.accountId))
     throw new HttpError(409, `CloudCredential "${name}" is not Ready`);
   const place = placeOf(deps, credential, url);
-  const selector = selectorFrom(url.searchParams);
+  const provider = credential.spec.provider;
+  const selector = selectorFrom(url.searchParams, provider);
   if (!selector.ok) throw new HttpError(400, selector.message);
   const found = await discover(providerFor(deps, credential), place, selector.value);
   if (!found.ok) throw new HttpError(found.failure.transient ? 503 : 502, found.failure.message);
-  const location = { accountId: place.scope, region: place.region, credential: name };
+  // accountId is the scope under the name the console has always read
+  const location = {
+    provider,
+    scope: place.scope,
+    accountId: place.scope,
+    region: place.region,
+    credential: name,
+  };
   return { ...location, ...found.value };
 }
 
