@@ -4,7 +4,7 @@
  * module; each provider lives in its own folder under providers/ and registers under the name
  * a CloudCredential gives in spec.provider. Nothing here names a cloud.
  */
-import type { CloudCredential, ExecutionTarget, Interpreter } from '@pcm-ops/crds';
+import type { BatchInvocation, CloudCredential, ExecutionTarget, Interpreter } from '@pcm-ops/crds';
 
 /** Why a call failed, in words that say what to fix. */
 export interface Failure {
@@ -231,11 +231,17 @@ export interface Provider {
     instanceIds: string[],
     command: RenderedCommand,
   ): Promise<Result<string>>;
-  /** Every target's invocation of one command; `instanceIds` are the batch's targets. */
+  /**
+   * Every target's invocation of one command; `instanceIds` are the batch's targets, `recorded`
+   * the statuses the batch already holds by target (written by an earlier poll, maybe by an
+   * earlier process). A provider that paces a batch itself decides on them, never on less: a
+   * target recorded Failed still counts against maxErrors while it cannot be read.
+   */
   observe(
     place: Place,
     commandId: string,
     instanceIds: readonly string[],
+    recorded?: ReadonlyMap<string, BatchInvocation['status']>,
   ): Promise<Result<InvocationView[]>>;
   cancel(place: Place, commandId: string, instanceIds: readonly string[]): Promise<Result<void>>;
   output(place: Place, commandId: string, instanceId: string): Promise<Result<FullOutput>>;

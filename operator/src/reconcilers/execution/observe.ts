@@ -99,7 +99,13 @@ async function observeBatch(
   if (!reach.ok) return unreachable(run, batch, reach.failure, backoff);
   run.deps.countPoll?.();
   const { provider, place } = reach.value;
-  const views = await provider.observe(place, batch.status!.commandId!, batch.spec.instanceIds);
+  const recorded = new Map((batch.status?.invocations ?? []).map((i) => [i.instanceId, i.status]));
+  const views = await provider.observe(
+    place,
+    batch.status!.commandId!,
+    batch.spec.instanceIds,
+    recorded,
+  );
   if (!views.ok) return unreachable(run, batch, views.failure, backoff);
   backoff.clear(run.uid, batch.spec.location ?? 0);
   const fields = observed(run, batch, views.value);
