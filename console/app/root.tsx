@@ -1,4 +1,4 @@
-// The document shell: navigation, the signed-in user, and the error view every route falls back to.
+// The document shell: navigation (a part per provider section), the signed-in user, and the error view every route falls back to.
 import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/server-runtime';
 import {
   Links,
@@ -9,7 +9,8 @@ import {
   ScrollRestoration,
   useRouteLoaderData,
 } from '@remix-run/react';
-import { useContext, type ReactElement, type ReactNode } from 'react';
+import { Fragment, useContext, type ReactElement, type ReactNode } from 'react';
+import { SECTIONS } from './lib/sections.js';
 import { consoleContext } from './lib/server/kube.server.js';
 import { LogoutButton } from './lib/views/logout.js';
 import { RouteError } from './lib/views/route-error.js';
@@ -47,16 +48,18 @@ export function Layout({ children }: { children: ReactNode }): ReactElement {
             <NavLink to="/" end>
               Dashboard
             </NavLink>
-            <span className="nav-section" aria-hidden="true">
-              AWS
-            </span>
-            <NavLink to="/aws/executions" end>
-              Executions
-            </NavLink>
-            <NavLink to="/aws/executions/new">New execution</NavLink>
-            <NavLink to="/aws/instances">Instances</NavLink>
-            <NavLink to="/aws/credentials">Credentials</NavLink>
-            <NavLink to="/aws/scripts">Scripts</NavLink>
+            {SECTIONS.map((section) => (
+              <Fragment key={section.name}>
+                <span className="nav-section" aria-hidden="true">
+                  {section.label}
+                </span>
+                {section.links.map((link) => (
+                  <NavLink key={link.to} to={link.to} end={link.end}>
+                    {link.label}
+                  </NavLink>
+                ))}
+              </Fragment>
+            ))}
           </nav>
           <span className="who">
             {root?.user ? (

@@ -1,4 +1,5 @@
-// Dashboard: executions by phase, what runs now and what failed recently.
+// Dashboard: executions by phase, what runs now and what failed recently, and where each
+// provider's section starts.
 import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
 import type { MetaFunction } from '@remix-run/react';
 import { Link, useLoaderData } from '@remix-run/react';
@@ -7,6 +8,7 @@ import type { ScriptExecution } from '@pcm-ops/crds';
 import { summarize, type ExecutionRow, type Summary } from '../lib/executions/executions.js';
 import { kubeGet, PCM, pageNamespace, requireUser } from '../lib/server/kube.server.js';
 import { executionHref, phaseClass } from '../lib/links.js';
+import { SECTIONS } from '../lib/sections.js';
 import { RouteError } from '../lib/views/route-error.js';
 
 export const meta: MetaFunction = () => [{ title: 'Dashboard · PCM-Ops' }];
@@ -68,6 +70,21 @@ export default function Dashboard(): ReactElement {
             <span className="count">{count}</span>
             <span className={phaseClass(phase)}>{phase}</span>
           </Link>
+        ))}
+      </section>
+      <section className="sections" aria-label="Sections">
+        {SECTIONS.map((section) => (
+          <article key={section.name} className="section-card" data-section={section.name}>
+            <h2>{section.label}</h2>
+            <p className="muted">{section.summary}</p>
+            <ul>
+              {section.links.map((link) => (
+                <li key={link.to}>
+                  <Link to={link.to}>{link.label}</Link>
+                </li>
+              ))}
+            </ul>
+          </article>
         ))}
       </section>
       <h2>Running now</h2>

@@ -400,3 +400,83 @@ describe('apiErrors', () => {
     ]);
   });
 });
+
+describe('targets over SSH hosts', () => {
+  const lab: CredentialChoice = {
+    name: 'lab-ops',
+    provider: 'ssh',
+    accountId: 'lab',
+    ready: true,
+    reason: '',
+    defaultRegion: '',
+    regions: [],
+  };
+  const context: FormContext = {
+    namespace: 'ops',
+    provider: 'ssh',
+    credentials: [lab],
+    scripts: [],
+  };
+  const form = (changes: Partial<ExecutionForm>): ExecutionForm => ({
+    ...emptyForm(),
+    scriptSource: 'inline',
+    body: 'uptime',
+    credentials: ['lab-ops'],
+    ...changes,
+  });
+
+  it('selects hosts by label, without regions or filters', () => {
+    const built = buildExecution(form({ tags: 'role=web\nzone=a,b' }), context, false);
+    expect(built.ok && built.manifest.spec.targets).toEqual([
+      {
+        credentialRef: { name: 'lab-ops' },
+        tags: { role: ['web'], zone: ['a', 'b'] },
+        onlineOnly: true,
+      },
+    ]);
+  });
+
+  it('names hosts in ids, not in the AWS instanceIds', () => {
+    const built = buildExecution(
+      form({ targetMode: 'ids', instanceIds: 'web-01, web-02' }),
+      context,
+      false,
+    );
+    expect(built.ok && built.manifest.spec.targets).toEqual([
+      { credentialRef: { name: 'lab-ops' }, ids: ['web-01', 'web-02'], onlineOnly: true },
+    ]);
+  });
+
+  it.each([
+    [{ tags: '' }, 'tags', 'give at least one label (key=value)'],
+    [{ targetMode: 'ids' as const, instanceIds: '' }, 'instanceIds', 'give at least one host name'],
+    [
+      { targetMode: 'ids' as const, instanceIds: 'web-01 Web_02' },
+      'instanceIds',
+      '"Web_02" is not a host name: lowercase letters, digits, - and . (63 at most)',
+    ],
+    [
+      { targetMode: 'ids' as const, credentials: [], instanceIds: 'web-01' },
+      'credentials',
+      'choose the one credential that reaches these hosts',
+    ],
+  ])('refuses %j at the field %s, in the words of hosts', (changes, field, message) => {
+    const built = buildExecution(form(changes), context, false);
+    expect(built.ok).toBe(false);
+    expect(built.errors).toContainEqual(expect.objectContaining({ field, message }));
+  });
+
+  it('clones an execution over named hosts back into the ids mode', () => {
+    const built = buildExecution(
+      form({ targetMode: 'ids', instanceIds: 'web-01' }),
+      context,
+      false,
+    );
+    const cloned = formFromExecution(built.manifest!, [lab]);
+    expect(cloned).toMatchObject({
+      targetMode: 'ids',
+      instanceIds: 'web-01',
+      credentials: ['lab-ops'],
+    });
+  });
+});

@@ -4,6 +4,7 @@
 import {
   API_VERSION,
   countsAsGiven,
+  HOST_NAME_PATTERN,
   fieldErrors,
   INTERPRETERS,
   parameterProblems,
@@ -14,10 +15,12 @@ import {
   tagLines,
   type ExecutionTarget,
   type Interpreter,
+  type ProviderName,
   type ScriptExecution,
   type ScriptParameter,
 } from '@pcm-ops/crds';
 import { describeProblem, parseTargetsCsv, type CsvTarget } from '../aws/csv-targets.js';
+import { MACHINE_WORDS } from './machines.js';
 import type { CredentialChoice } from './targets.js';
 
 export type TargetMode = 'tags' | 'ids' | 'csv' | 'cloned';
@@ -93,6 +96,8 @@ export interface ScriptChoice {
 
 export interface FormContext {
   namespace: string;
+  /** The section the form belongs to: its words, and how ids are spelt (aws when absent). */
+  provider?: ProviderName;
   credentials: readonly CredentialChoice[];
   scripts: readonly ScriptChoice[];
 }
@@ -207,7 +212,7 @@ function regionsOf(form: ExecutionForm): string[] | undefined {
   return regions.length ? regions : undefined;
 }
 
-function tagTargets(form: ExecutionForm): Targets {
+function tagTargets(form: ExecutionForm, context: FormContext): Targets {
   if (form.credentials.length === 0)
     return {
       ok: false,
@@ -218,7 +223,10 @@ function tagTargets(form: ExecutionForm): Targets {
   const filters = filtersOf(form);
   const hasTags = Object.keys(tags.value).length > 0;
   if (!hasTags && !filters) {
-    const message = 'give at least one tag (Key=value) or a platform or state filter';
+    const message =
+      context.provider === 'ssh'
+        ? 'give at least one label (key=value)'
+        : 'give at least one tag (Key=value) or a platform or state filter';
     return { ok: false, errors: [error('tags', 'spec.targets[0].tags', message)] };
   }
   const regions = regionsOf(form);
@@ -232,25 +240,41 @@ function tagTargets(form: ExecutionForm): Targets {
   return { ok: true, targets };
 }
 
-function idTargets(form: ExecutionForm): Targets {
+/** Ids as the credential's provider names its machines: EC2 instance ids, or host names. */
+function idSelector(
+  ids: string[],
+  provider: CredentialChoice['provider'],
+): { ok: true; selector: Partial<ExecutionTarget> } | { ok: false; errors: FormError[] } {
+  if (provider !== 'ssh') return { ok: true, selector: { instanceIds: ids } };
+  const wrong = ids.find((id) => id.length > 63 || !HOST_NAME_PATTERN.test(id));
+  if (!wrong) return { ok: true, selector: { ids } };
+  const message = `"${wrong}" is not a host name: lowercase letters, digits, - and . (63 at most)`;
+  return { ok: false, errors: [error('instanceIds', 'spec.targets[0].ids', message)] };
+}
+
+function idTargets(form: ExecutionForm, context: FormContext): Targets {
+  const chosen = context.credentials.find((c) => c.name === form.credentials[0]);
+  const provider = chosen?.provider ?? context.provider;
+  const words = MACHINE_WORDS[provider ?? 'aws'];
   if (form.credentials.length !== 1) {
     const message =
-      'choose the one credential that reaches these instances (use CSV for several accounts)';
+      context.provider === 'ssh'
+        ? 'choose the one credential that reaches these hosts'
+        : 'choose the one credential that reaches these instances (use CSV for several accounts)';
     return { ok: false, errors: [error('credentials', 'spec.targets', message)] };
   }
   const ids = splitList(form.instanceIds);
-  if (ids.length === 0)
-    return {
-      ok: false,
-      errors: [
-        error('instanceIds', 'spec.targets[0].instanceIds', 'give at least one instance id'),
-      ],
-    };
+  if (ids.length === 0) {
+    const path = provider === 'ssh' ? 'spec.targets[0].ids' : 'spec.targets[0].instanceIds';
+    return { ok: false, errors: [error('instanceIds', path, `give at least one ${words.id}`)] };
+  }
+  const selector = idSelector(ids, provider);
+  if (!selector.ok) return selector;
   const regions = regionsOf(form);
   const target = {
     credentialRef: { name: form.credentials[0]! },
     ...(regions ? { regions } : {}),
-    instanceIds: ids,
+    ...selector.selector,
     onlineOnly: form.onlineOnly,
   };
   return { ok: true, targets: [target] };
@@ -319,9 +343,9 @@ export function csvTargets(
 export function targetsOf(form: ExecutionForm, context: FormContext): Targets {
   switch (form.targetMode) {
     case 'tags':
-      return tagTargets(form);
+      return tagTargets(form, context);
     case 'ids':
-      return idTargets(form);
+      return idTargets(form, context);
     case 'csv':
       return csvTargets(form.csv, context.credentials, context.namespace, form.onlineOnly);
     case 'cloned':
@@ -402,7 +426,7 @@ export function formFieldOf(path: string, mode: TargetMode): string {
     [/^spec\.(secretP|p)arameters/, 'parameters'],
     [/^spec\.targets\[\d+\]\.tags/, 'tags'],
     [/^spec\.targets\[\d+\]\.regions/, mode === 'csv' ? 'csv' : 'regions'],
-    [/^spec\.targets\[\d+\]\.instanceIds/, mode === 'csv' ? 'csv' : 'instanceIds'],
+    [/^spec\.targets\[\d+\]\.(instanceIds|ids)/, mode === 'csv' ? 'csv' : 'instanceIds'],
     [/^spec\.targets\[\d+\]\.credentialRef/, mode === 'csv' ? 'csv' : 'credentials'],
     [/^spec\.targets/, mode === 'csv' ? 'csv' : 'targets'],
     [/^spec\.rateControl\.(maxConcurrency|maxErrors)/, (m) => m[1]!],
@@ -464,7 +488,8 @@ function commonSelector(targets: readonly ExecutionTarget[]): boolean {
   return (
     Boolean(first) &&
     targets.every(
-      (t) => !t.instanceIds && !t.organizationAccounts && selector(t) === selector(first!),
+      (t) =>
+        !t.instanceIds && !t.ids && !t.organizationAccounts && selector(t) === selector(first!),
     )
   );
 }
@@ -503,8 +528,9 @@ function selectorForm(
 ): Partial<ExecutionForm> {
   const first = targets[0];
   if (first && commonSelector(targets)) return tagForm(first);
-  if (targets.length === 1 && first?.instanceIds && !first.organizationAccounts)
-    return { targetMode: 'ids', instanceIds: first.instanceIds.join('\n') };
+  const ids = first?.instanceIds ?? first?.ids;
+  if (targets.length === 1 && ids && !first?.organizationAccounts)
+    return { targetMode: 'ids', instanceIds: ids.join('\n') };
   const csv = csvOf(targets, credentials);
   if (csv) return { targetMode: 'csv', csv };
   return { targetMode: 'cloned', clonedTargets: targets };

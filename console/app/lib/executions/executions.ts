@@ -2,6 +2,7 @@
 import {
   isTerminalPhase,
   PHASES,
+  type CloudCredential,
   type ExecutionBatch,
   type Phase,
   type ScriptExecution,
@@ -67,6 +68,9 @@ export function summarize(executions: ScriptExecution[], failureLimit = 10): Sum
 
 export interface TargetRow {
   instanceId: string;
+  /** The provider of the batch's place: aws or ssh. */
+  provider: string;
+  /** The place's scope: an account id, or an inventory for SSH hosts. */
   accountId: string;
   region: string;
   status: string;
@@ -84,6 +88,7 @@ export function targetRows(batches: ExecutionBatch[]): TargetRow[] {
         const invocation = byId.get(instanceId);
         return {
           instanceId,
+          provider: batch.spec.provider ?? 'aws',
           accountId: batch.spec.accountId,
           region: batch.spec.region,
           status: invocation?.status ?? batch.status?.phase ?? 'Planned',
@@ -106,4 +111,19 @@ export function targetOutput(
     }
   }
   return undefined;
+}
+
+/**
+ * The batches with the provider of each one's place: what the batch records, else what its
+ * credential names in spec.provider (an operator that does not record it yet).
+ */
+export function withProviders(
+  batches: readonly ExecutionBatch[],
+  credentials: readonly CloudCredential[],
+): ExecutionBatch[] {
+  const providers = new Map(credentials.map((c) => [c.metadata.name, c.spec.provider]));
+  return batches.map((batch) => {
+    const provider = batch.spec.provider ?? providers.get(batch.spec.credential);
+    return provider ? { ...batch, spec: { ...batch.spec, provider } } : batch;
+  });
 }

@@ -114,4 +114,19 @@ describe('rerunFailedExecution', () => {
       rerunFailedExecution(source, [batch(0, {}, [{ instanceId: 'i-00000001' }])]),
     ).toBeUndefined();
   });
+
+  it('names failed SSH hosts in ids, without a region they do not have', () => {
+    const hosts = execution({
+      targets: [{ credentialRef: { name: 'lab-ops' }, tags: { role: ['web'] }, onlineOnly: true }],
+    });
+    const batches = [
+      batch(0, { credential: 'lab-ops', provider: 'ssh', accountId: 'lab', region: '' }, [
+        { instanceId: 'web-01', status: 'Success' },
+        { instanceId: 'web-02', status: 'Undeliverable' },
+      ]),
+    ];
+    expect(rerunFailedExecution(hosts, batches)?.spec.targets).toEqual([
+      { credentialRef: { name: 'lab-ops' }, ids: ['web-02'], onlineOnly: true },
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 // Re-run and re-run failed targets only: a new ScriptExecution (generateName) from the spec of a
 // finished one. "Failed only" keeps every setting but targets exactly the instances that failed
-// or timed out, as instanceIds per credential, region and (for organizations) member account.
+// or timed out, as instanceIds per credential, region and (for organizations) member account, or
+// for SSH hosts as ids per credential.
 import {
   EXECUTION_NAME_MAX,
   type ExecutionBatch,
@@ -66,6 +67,7 @@ export function rerunExecution(source: ScriptExecution): NewExecution {
 
 interface FailedGroup {
   entry: ExecutionTarget | undefined;
+  provider: string | undefined;
   credential: string;
   accountId: string;
   region: string;
@@ -86,13 +88,14 @@ function failedGroups(source: ScriptExecution, batches: readonly ExecutionBatch[
       .filter((i) => RERUNNABLE.has(i.status))
       .map((i) => i.instanceId);
     if (failed.length === 0) continue;
-    const { target, credential, accountId, region } = batch.spec;
+    const { target, credential, accountId, region, provider } = batch.spec;
     const key = JSON.stringify([target, credential, accountId, region]);
     const group = groups.get(key);
     if (group) group.instanceIds.push(...failed);
     else
       groups.set(key, {
         entry: entryOf(source, target),
+        provider,
         credential,
         accountId,
         region,
@@ -102,16 +105,24 @@ function failedGroups(source: ScriptExecution, batches: readonly ExecutionBatch[
   return [...groups.values()];
 }
 
+/** Where the failed machines are, as their provider names them: hosts have no region. */
+function placeOf(group: FailedGroup, ids: string[]): Partial<ExecutionTarget> {
+  if (group.provider === 'ssh') return { ids };
+  return {
+    ...(group.entry?.organizationAccounts
+      ? { organizationAccounts: { accountIds: [group.accountId] } }
+      : {}),
+    regions: [group.region],
+    instanceIds: ids,
+  };
+}
+
 function targetFor(group: FailedGroup, instanceIds: string[]): ExecutionTarget {
   const entry = group.entry;
   return {
     ...(entry?.name !== undefined ? { name: entry.name } : {}),
     credentialRef: { name: group.credential },
-    ...(entry?.organizationAccounts
-      ? { organizationAccounts: { accountIds: [group.accountId] } }
-      : {}),
-    regions: [group.region],
-    instanceIds,
+    ...placeOf(group, instanceIds),
     // The instances were reached last time; if their agent is offline now, say so as skipped.
     onlineOnly: entry?.onlineOnly ?? true,
   };

@@ -11,7 +11,7 @@ import {
 
 const row = (instanceId: string, status: string, where: string, exitCode?: number): TargetRow => {
   const [accountId = '', region = ''] = where.split('/');
-  return { instanceId, status, accountId, region, exitCode, hasOutput: false };
+  return { instanceId, provider: 'aws', status, accountId, region, exitCode, hasOutput: false };
 };
 
 const ROWS: TargetRow[] = [

@@ -1,14 +1,18 @@
 // What the console knows of the CloudCredentials in a namespace, and the pure helpers shared by
-// the instances page and the new-execution form: credential choices and regions. Tag selectors
+// the instances page and the new-execution forms: credential choices and regions. Tag selectors
 // and lists are read by the API package's `parseTags` and `splitList`, as the operator reads them.
-import type { CloudCredential } from '@pcm-ops/crds';
+import type { CloudCredential, ProviderName } from '@pcm-ops/crds';
 
 export interface CredentialChoice {
   name: string;
+  /** The credential's provider (spec.provider); aws when absent. */
+  provider?: ProviderName;
+  /** Where it acts: the account id STS reported, or the inventory of an SSH credential. */
   accountId: string;
   ready: boolean;
   /** Why the credential cannot be used now; empty when Ready. */
   reason: string;
+  /** '' for a provider without regions (SSH). */
   defaultRegion: string;
   regions: string[];
 }
@@ -22,16 +26,29 @@ function readiness(credential: CloudCredential): { ready: boolean; reason: strin
   return { ready: false, reason: `not Ready: ${why || 'not validated yet'}` };
 }
 
-export function credentialChoice(credential: CloudCredential): CredentialChoice {
+function regionsOf(
+  credential: CloudCredential,
+): Pick<CredentialChoice, 'defaultRegion' | 'regions'> {
+  if (credential.spec.provider === 'ssh') return { defaultRegion: '', regions: [] };
   const aws = credential.spec.aws;
   const named = aws?.regions ?? [];
   const defaultRegion = aws?.defaultRegion ?? named[0] ?? FALLBACK_REGION;
+  return { defaultRegion, regions: [...new Set([defaultRegion, ...named])] };
+}
+
+/** Where a credential acts: what its status says, or for SSH the inventory its spec names. */
+function scopeOf(credential: CloudCredential): string {
+  const status = credential.status;
+  return status?.accountId ?? status?.scope ?? credential.spec.ssh?.inventoryRef.name ?? '';
+}
+
+export function credentialChoice(credential: CloudCredential): CredentialChoice {
   return {
     name: credential.metadata.name ?? '',
-    accountId: credential.status?.accountId ?? '',
+    provider: credential.spec.provider ?? 'aws',
+    accountId: scopeOf(credential),
     ...readiness(credential),
-    defaultRegion,
-    regions: [...new Set([defaultRegion, ...named])],
+    ...regionsOf(credential),
   };
 }
 

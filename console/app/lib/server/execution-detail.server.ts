@@ -1,7 +1,8 @@
 // The detail page's reads: the execution, its batches and the user's permissions, as the user.
 import { json, type AppLoadContext } from '@remix-run/server-runtime';
-import type { ExecutionBatch, ScriptExecution } from '@pcm-ops/crds';
-import { canI, kubeGet, requireUser, type Permission } from './kube.server.js';
+import type { CloudCredential, ExecutionBatch, ScriptExecution } from '@pcm-ops/crds';
+import { withProviders } from '../executions/executions.js';
+import { canI, kubeGet, kubeGetOr, requireUser, type Permission } from './kube.server.js';
 import { PCM } from '../links.js';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -26,12 +27,14 @@ export async function readExecution(
   }
   const base = `${PCM}/namespaces/${namespace}`;
   const selector = encodeURIComponent(`pcm-ops.io/execution=${name}`);
-  const [execution, batches] = await Promise.all([
+  const [execution, batches, credentials] = await Promise.all([
     kubeGet<ScriptExecution>(context, `${base}/scriptexecutions/${name}`),
     kubeGet<{ items: ExecutionBatch[] }>(
       context,
       `${base}/executionbatches?labelSelector=${selector}`,
     ),
+    // only for the providers of the batches' places: a user who may not list them sees AWS words
+    kubeGetOr<{ items: CloudCredential[] }>(context, `${base}/cloudcredentials`, { items: [] }),
   ]);
   // Batches left by an earlier execution of the same name (not yet collected) are not this run's.
   const uid = execution.metadata.uid;
@@ -39,7 +42,7 @@ export async function readExecution(
     const owners = (batch.metadata.ownerReferences ?? []) as { uid?: string }[];
     return owners.length === 0 || owners.some((owner) => owner.uid === uid);
   });
-  return { namespace, name, execution, batches: current };
+  return { namespace, name, execution, batches: withProviders(current, credentials.items) };
 }
 
 /** '' when the user may `verb` scriptexecutions in the namespace, else why not. */

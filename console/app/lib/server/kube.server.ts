@@ -30,6 +30,17 @@ export async function kubeGet<T>(context: AppLoadContext, apiPath: string): Prom
   return answer.body as T;
 }
 
+/** What a page can do without: a read that is refused (RBAC, gone) gives `fallback`. */
+export async function kubeGetOr<T>(
+  context: AppLoadContext,
+  apiPath: string,
+  fallback: T,
+): Promise<T> {
+  const answer = await consoleContext(context).kube('GET', apiPath);
+  if (answer.status === 401) throw redirect('/login');
+  return answer.status >= 400 ? fallback : (answer.body as T);
+}
+
 /**
  * The namespace a page shows: `?namespace=`, else a ServiceAccount's own namespace, else all
  * (undefined), which needs cluster-wide list rights.

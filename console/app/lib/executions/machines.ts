@@ -1,0 +1,46 @@
+// How each provider's machines and places are called on the pages: an AWS target is an instance
+// in an account and a region, an SSH target a host of an inventory (no region). Rows of several
+// providers get words that fit them all.
+import type { ProviderName } from '@pcm-ops/crds';
+
+export interface MachineWords {
+  /** Column heading for the machine: Instance, Host. */
+  machine: string;
+  /** The machines, in a sentence: instances, hosts. */
+  machines: string;
+  /** What one id is: an instance id, a host name. */
+  id: string;
+  /** Column heading for the place's scope (accountId in status and batches). */
+  scope: string;
+  /** Column heading for the region; null where the provider has none. */
+  region: string | null;
+}
+
+export const MACHINE_WORDS: Record<ProviderName, MachineWords> = {
+  aws: {
+    machine: 'Instance',
+    machines: 'instances',
+    id: 'instance id',
+    scope: 'Account',
+    region: 'Region',
+  },
+  ssh: { machine: 'Host', machines: 'hosts', id: 'host name', scope: 'Inventory', region: null },
+};
+
+const MIXED: MachineWords = {
+  machine: 'Machine',
+  machines: 'machines',
+  id: 'machine id',
+  scope: 'Account or inventory',
+  region: 'Region',
+};
+
+const known = (provider: string | undefined): ProviderName => (provider === 'ssh' ? 'ssh' : 'aws');
+
+/** The words for rows of these providers (absent means aws, as the operator records it). */
+export function machineWords(providers: Iterable<string | undefined>): MachineWords {
+  const distinct = new Set([...providers].map(known));
+  if (distinct.size > 1) return MIXED;
+  const [only = 'aws'] = distinct;
+  return MACHINE_WORDS[only];
+}
