@@ -71,6 +71,38 @@ const ConfigSchema = z.object({
     .url()
     .optional()
     .describe('Send every AWS call to this endpoint (an emulator or a VPC endpoint proxy).'),
+  PCM_OPS_OUTPUT_BUCKET: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$/,
+      'must be a bucket name of 3 to 63 letters, digits, dots, hyphens or underscores',
+    )
+    .optional()
+    .describe(
+      "S3 (or S3-compatible) bucket for full script output beyond what a provider keeps inline; read and written with the operator's own AWS identity. Unset: only the inline output.",
+    ),
+  PCM_OPS_OUTPUT_PREFIX: z
+    .string()
+    .max(400)
+    .regex(/^(?!\/)[^\\]*$/, 'must not start with "/" nor hold a backslash')
+    .default('pcm-ops')
+    .describe(
+      'Key prefix in the output bucket; each provider writes under <prefix>/<provider name>/.',
+    ),
+  PCM_OPS_OUTPUT_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'must be an AWS region such as eu-west-1')
+    .optional()
+    .describe(
+      "The output bucket's region; unset: us-east-1, following S3's redirect to the bucket's own.",
+    ),
+  PCM_OPS_OUTPUT_ENDPOINT_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe(
+      'Endpoint of an S3-compatible store for the output bucket (path-style requests); defaults to PCM_OPS_AWS_ENDPOINT_URL.',
+    ),
   PCM_OPS_AMBIENT_NAMESPACES: z
     .string()
     .optional()
@@ -106,7 +138,14 @@ const ConfigSchema = z.object({
   PCM_OPS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
-const LeaseRules = ConfigSchema.superRefine((config, context) => {
+const SettingRules = ConfigSchema.superRefine((config, context) => {
+  for (const setting of ['PCM_OPS_OUTPUT_REGION', 'PCM_OPS_OUTPUT_ENDPOINT_URL'] as const)
+    if (config[setting] !== undefined && config.PCM_OPS_OUTPUT_BUCKET === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: [setting],
+        message: 'is set without PCM_OPS_OUTPUT_BUCKET, which names the bucket it is for',
+      });
   if (config.PCM_OPS_RENEW_DEADLINE_SECONDS >= config.PCM_OPS_LEASE_DURATION_SECONDS)
     context.addIssue({
       code: 'custom',
@@ -136,7 +175,7 @@ export function ambientNamespaces(config: OperatorConfig): ReadonlySet<string> |
 
 /** Parses the environment; an invalid setting stops the operator with the setting named. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  const result = LeaseRules.safeParse(env);
+  const result = SettingRules.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,

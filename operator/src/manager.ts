@@ -27,6 +27,7 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { createProviders } from './providers/index.js';
 import type { WatchedObjects } from './providers/context.js';
+import { outputBucketFrom, type OutputBucket } from './providers/output-bucket.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { WorkQueue, type WorkResult } from './queue.js';
 import { CloudCredentialReconciler, TransientFailure } from './reconcilers/cloud-credential.js';
@@ -80,6 +81,7 @@ export class Manager implements Operator {
   private readonly api: ApiDeps;
   private readonly store: KubeExecutionStore;
   private readonly providers: ProviderRegistry;
+  private readonly outputBucket: OutputBucket | undefined;
   private server: Server | undefined;
   private synced = false;
 
@@ -132,9 +134,16 @@ export class Manager implements Operator {
     };
     const ambient = ambientNamespaces(config);
     const mayAct = (): boolean => this.elector.mayAct();
+    this.outputBucket = outputBucketFrom(config, { observe });
+    if (this.outputBucket)
+      log.info(
+        { bucket: this.outputBucket.name, prefix: this.outputBucket.prefix },
+        'full output beyond what providers keep inline is read from the output bucket',
+      );
     this.providers = createProviders({
       config,
       log,
+      outputBucket: this.outputBucket,
       credential: (ns, name) => this.credential(ns, name),
       secret: (ns, name) => this.secrets.get(ns, name),
       mayAct,
@@ -298,6 +307,7 @@ export class Manager implements Operator {
     await Promise.all(informers.map((i) => i.stop()));
     await this.elector.release();
     for (const provider of this.providers.all()) provider.close?.();
+    this.outputBucket?.close();
     this.metrics.leader.set(0);
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),

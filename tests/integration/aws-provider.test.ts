@@ -587,6 +587,9 @@ describe('output', () => {
       stderrTruncated: true,
       exitCode: 0,
       status: 'Success',
+      stdoutSource: 'inline',
+      stderrSource: 'inline',
+      sourceNote: expect.stringContaining('no output bucket is configured (PCM_OPS_OUTPUT_BUCKET)'),
     });
     expect(brief).toEqual({
       stdout: 'short',
@@ -595,6 +598,8 @@ describe('output', () => {
       stderrTruncated: false,
       exitCode: 2,
       status: 'Failed',
+      stdoutSource: 'inline',
+      stderrSource: 'inline',
     });
     const unknown = await provider.output(session, commandId, 'i-0123456789abcdef0');
     expect(unknown.ok ? undefined : unknown.failure).toMatchObject({

@@ -133,14 +133,25 @@ export interface InvocationView {
   finishedAt?: string;
 }
 
+/**
+ * Where a stream's text was read: the part the provider keeps inline (SSM's 24,000 characters of
+ * stdout, a host's run directory), or the whole copy in the output bucket.
+ */
+export type OutputSource = 'inline' | 'bucket';
+
 export interface FullOutput {
   stdout: string;
   stderr: string;
-  /** The provider kept only part of it. */
+  /** The text returned is only part of what the script wrote. */
   stdoutTruncated: boolean;
   stderrTruncated: boolean;
   exitCode?: number;
   status: InvocationStatus;
+  /** Where each stream was read; `inline` when the provider does not say. */
+  stdoutSource?: OutputSource;
+  stderrSource?: OutputSource;
+  /** Why a truncated stream comes from the inline part and not the output bucket. */
+  sourceNote?: string;
 }
 
 /** A member of a credential's organization (an account the credential reaches besides its own). */

@@ -3,6 +3,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { CloudCredential, KindDefinition } from '@pcm-ops/crds';
 import type { OperatorConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import type { OutputBucket } from './output-bucket.js';
 
 /** Objects of a kind a provider owns (an inventory of hosts), from an informer's cache. */
 export interface WatchedObjects<T> {
@@ -27,6 +28,12 @@ export interface ProviderContext {
   watch<T>(kind: KindDefinition, onChange?: (object: T) => void): WatchedObjects<T>;
   /** Validates again the credentials of a namespace that `uses` picks. */
   requeueCredentials(namespace: string, uses: (credential: CloudCredential) => boolean): void;
+  /**
+   * The bucket for full output beyond what the provider keeps inline (PCM_OPS_OUTPUT_BUCKET),
+   * reached with the operator's own identity; unset when none is configured. Keys follow the
+   * layout in output-bucket.ts: a provider writes under `outputBucket.providerPrefix(name)`.
+   */
+  outputBucket?: OutputBucket;
   /** Counts one call to a provider's service, for the metrics. */
   observeCall(call: { service: string; operation: string; outcome: string }): void;
 }

@@ -186,7 +186,11 @@ export function createAwsProvider(context: ProviderContext): AwsProvider {
       maxChainDepth: config.PCM_OPS_MAX_CHAIN_DEPTH,
       ambientNamespaces: ambientNamespaces(config),
     },
-    calls: { mayAct: context.mayAct, sendTimeoutMs: config.PCM_OPS_SEND_TIMEOUT_SECONDS * 1000 },
+    calls: {
+      mayAct: context.mayAct,
+      sendTimeoutMs: config.PCM_OPS_SEND_TIMEOUT_SECONDS * 1000,
+      outputBucket: context.outputBucket,
+    },
     endpoint: config.PCM_OPS_AWS_ENDPOINT_URL,
     observe: context.observeCall,
   });

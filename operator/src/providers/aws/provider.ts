@@ -39,6 +39,7 @@ import type {
   SkipReason,
   TargetSelector,
 } from '../../domain/provider.js';
+import type { OutputBucket } from '../output-bucket.js';
 import { ClientCache } from './client-cache.js';
 import type { AwsCallObserver } from './clients.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
@@ -46,6 +47,7 @@ import { ok, type Result } from './failure.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { LocationSession } from './location.js';
 import { invocationStatus } from './ssm-status.js';
+import { outputLocation, withBucketCopy } from './ssm-output.js';
 
 /** SendCommand takes at most 50 instance ids and a comment of at most 100 characters. */
 export const MAX_INSTANCES_PER_COMMAND = 50;
@@ -91,6 +93,8 @@ export interface AwsExecutionProviderOptions {
   mayAct?: () => boolean;
   /** Deadline of one SendCommand attempt, in milliseconds. */
   sendTimeoutMs?: number;
+  /** Where SSM writes each invocation's whole output, and `output` reads what it cut. */
+  outputBucket?: OutputBucket;
 }
 
 /** The comment that tags a batch's command, so a send lost in a crash can be found again. */
@@ -347,6 +351,7 @@ function sendInput(
   key: BatchKey,
   instanceIds: string[],
   command: RenderedCommand,
+  outputBucket: OutputBucket | undefined,
 ): SendCommandCommandInput {
   const parameters: Record<string, string[]> = { commands: [command.commandText] };
   if (command.executionTimeoutSeconds !== undefined)
@@ -359,6 +364,7 @@ function sendInput(
     TimeoutSeconds: command.deliveryTimeoutSeconds,
     MaxConcurrency: command.maxConcurrency,
     MaxErrors: command.maxErrors,
+    ...outputLocation(outputBucket),
   };
 }
 
@@ -436,8 +442,10 @@ export function fullOutputOf(answer: GetCommandInvocationCommandOutput): FullOut
 export class AwsExecutionProvider {
   private readonly clients: ClientCache;
   private readonly limiter: RateLimiter;
+  private readonly outputBucket: OutputBucket | undefined;
 
   constructor(options: AwsExecutionProviderOptions = {}) {
+    this.outputBucket = options.outputBucket;
     this.clients = new ClientCache(options, { maxEntries: options.maxCachedClients ?? 256 });
     this.limiter = options.limiter ?? new RateLimiter();
   }
@@ -496,7 +504,7 @@ export class AwsExecutionProvider {
       throw new RangeError(
         `a batch holds 1 to ${MAX_INSTANCES_PER_COMMAND} instances, got ${instanceIds.length}`,
       );
-    const input = sendInput(key, instanceIds, command);
+    const input = sendInput(key, instanceIds, command, this.outputBucket);
     return this.run(session, async (api) => {
       const { Command } = await api.ssmSend('SendCommand', (c) =>
         c.send(new SendCommandCommand(input)),
@@ -545,6 +553,7 @@ export class AwsExecutionProvider {
     });
   }
 
+  /** GetCommandInvocation's inline output, with the output bucket's copy of any stream SSM cut. */
   async output(
     session: LocationSession,
     commandId: string,
@@ -554,7 +563,7 @@ export class AwsExecutionProvider {
       const answer = await api.ssm('GetCommandInvocation', (c) =>
         c.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })),
       );
-      return ok(fullOutputOf(answer));
+      return ok(await withBucketCopy(fullOutputOf(answer), answer, this.outputBucket));
     });
   }
 
