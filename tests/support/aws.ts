@@ -2,6 +2,7 @@
 // assumption into other accounts, and a seeded fleet of EC2 instances.
 import { EC2Client, RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
@@ -56,6 +57,11 @@ export function ec2Client(endpoint: string, options: ClientOptions = {}): EC2Cli
 
 export function ssmClient(endpoint: string, options: ClientOptions = {}): SSMClient {
   return new SSMClient(clientConfig(endpoint, options));
+}
+
+/** moto's real S3, path-style (`<endpoint>/<bucket>/<key>`), as an S3-compatible store is reached. */
+export function s3Client(endpoint: string, options: ClientOptions = {}): S3Client {
+  return new S3Client({ ...clientConfig(endpoint, options), forcePathStyle: true });
 }
 
 export function organizationsClient(

@@ -135,6 +135,10 @@ class TrackedCommand:
     requested_at: float
     max_concurrency: str = "50"
     invocations: dict[str, Invocation] = field(default_factory=dict)
+    # SendCommand's OutputS3* fields: where the agent uploads each invocation's whole output.
+    output_s3_bucket: str = ""
+    output_s3_key_prefix: str = ""
+    output_s3_region: str = ""
 
     def invocation_list(self) -> list[Invocation]:
         return list(self.invocations.values())

@@ -9,7 +9,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
-from . import control, faults, ssm
+from . import control, faults, s3_output, ssm
 
 
 def install_extension() -> None:
@@ -25,7 +25,7 @@ def serve(host: str, port: int) -> None:
     run_simple(
         host,
         port,
-        control.with_control_api(aws_app),
+        s3_output.with_settled_uploads(control.with_control_api(aws_app)),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

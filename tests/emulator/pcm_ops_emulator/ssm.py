@@ -17,7 +17,7 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult
 from moto.ssm.responses import SimpleSystemManagerResponse
 
-from . import instances
+from . import instances, s3_output
 from .lifecycle import Invocation, TrackedCommand, schedule
 from .outcomes import Outcome, Target, pick_outcome
 from .paging import ValidationException, page_size, take_page
@@ -186,6 +186,9 @@ def _track(
         max_errors=request.get("MaxErrors", "0"),
         max_concurrency=request.get("MaxConcurrency", "50"),
         requested_at=now,
+        output_s3_bucket=request.get("OutputS3BucketName", ""),
+        output_s3_key_prefix=request.get("OutputS3KeyPrefix", ""),
+        output_s3_region=request.get("OutputS3Region", ""),
     )
     text = command_text(request)
     for instance_id in instance_ids:
@@ -193,6 +196,7 @@ def _track(
         command.invocations[instance_id] = _new_invocation(target, now)
     schedule(command.invocation_list(), command.max_concurrency, command.max_errors)
     STATE.commands[(command.account, command.region, command.command_id)] = command
+    s3_output.track(command)
     STATE.sent_commands.append(_sent_record(command, request, text))
     return command
 

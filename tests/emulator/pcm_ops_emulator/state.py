@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lifecycle import TrackedCommand
+from .lifecycle import Invocation, TrackedCommand
 from .outcomes import OutcomeRule
 
 
@@ -89,6 +89,8 @@ class EmulatorState:
     # Instance ids are unique across accounts, so ping overrides are keyed by id alone.
     ping_status: dict[str, str] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
+    # Invocations of commands sent with an output bucket whose output the agent has yet to upload.
+    pending_uploads: list[tuple[TrackedCommand, Invocation]] = field(default_factory=list)
 
     def clear(self) -> None:
         with self.lock:
@@ -101,6 +103,7 @@ class EmulatorState:
             self.commands.clear()
             self.ping_status.clear()
             self.rng = random.Random()
+            self.pending_uploads = []
 
     def record_call(self, call: CallKey, access_key_id: str | None = None) -> Fault | None:
         """Counts a call and returns the fault to answer it with, if one fires."""

@@ -24,6 +24,7 @@ PLUGIN_OF_DOCUMENT = {
 }
 
 NO_CLOUDWATCH = {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False}
+STREAMS = ("stdout", "stderr")
 
 
 def as_datetime(epoch: float) -> datetime:
@@ -38,6 +39,36 @@ def as_iso(epoch: float | None) -> str:
 
 def plugin_name(document_name: str) -> str:
     return PLUGIN_OF_DOCUMENT.get(document_name, "aws:runShellScript")
+
+
+def output_keys(command: TrackedCommand, instance_id: str) -> dict[str, str]:
+    """The keys the agent writes one invocation's streams to (see s3_output.py)."""
+    plugin = plugin_name(command.document_name).replace(":", "")
+    segments = [
+        command.output_s3_key_prefix,
+        command.command_id,
+        instance_id,
+        plugin,
+        f"0.{plugin}",
+    ]
+    base = "/".join(s.strip("/") for s in segments if s.strip("/"))
+    return {stream: f"{base}/{stream}" for stream in STREAMS}
+
+
+def output_urls(command: TrackedCommand, invocation: Invocation, now: float) -> dict[str, str]:
+    """StandardOutputUrl and StandardErrorUrl: empty without a bucket or until the agent is done."""
+    if not command.output_s3_bucket or not _ran_to_an_end(invocation, now):
+        return {"stdout": "", "stderr": ""}
+    region = command.output_s3_region or command.region
+    keys = output_keys(command, invocation.instance_id)
+    return {
+        stream: f"https://s3.{region}.amazonaws.com/{command.output_s3_bucket}/{key}"
+        for stream, key in keys.items()
+    }
+
+
+def _ran_to_an_end(invocation: Invocation, now: float) -> bool:
+    return invocation.is_terminal(now) and invocation.started_at(now) is not None
 
 
 def command_view(base: dict[str, Any], command: TrackedCommand, now: float) -> dict[str, Any]:
@@ -60,6 +91,7 @@ def invocation_view(
     command: TrackedCommand, invocation: Invocation, now: float, details: bool
 ) -> dict[str, Any]:
     status, status_details = invocation.status(now)
+    urls = output_urls(command, invocation, now)
     return {
         "CommandId": command.command_id,
         "InstanceId": invocation.instance_id,
@@ -71,8 +103,8 @@ def invocation_view(
         "Status": status,
         "StatusDetails": status_details,
         "TraceOutput": "",
-        "StandardOutputUrl": "",
-        "StandardErrorUrl": "",
+        "StandardOutputUrl": urls["stdout"],
+        "StandardErrorUrl": urls["stderr"],
         "CommandPlugins": [plugin_view(command, invocation, now)] if details else [],
         "ServiceRole": "",
         "CloudWatchOutputConfig": NO_CLOUDWATCH,
@@ -81,17 +113,18 @@ def invocation_view(
 
 def plugin_view(command: TrackedCommand, invocation: Invocation, now: float) -> dict[str, Any]:
     status, status_details = invocation.status(now)
+    urls = output_urls(command, invocation, now)
     view: dict[str, Any] = {
         "Name": plugin_name(command.document_name),
         "Status": status,
         "StatusDetails": status_details,
         "ResponseCode": _response_code(invocation, now),
         "Output": _plugin_output(invocation, now),
-        "StandardOutputUrl": "",
-        "StandardErrorUrl": "",
-        "OutputS3Region": command.region,
-        "OutputS3BucketName": "",
-        "OutputS3KeyPrefix": "",
+        "StandardOutputUrl": urls["stdout"],
+        "StandardErrorUrl": urls["stderr"],
+        "OutputS3Region": command.output_s3_region or command.region,
+        "OutputS3BucketName": command.output_s3_bucket,
+        "OutputS3KeyPrefix": command.output_s3_key_prefix,
     }
     started, finished = invocation.started_at(now), invocation.finished_at(now)
     if started is not None:
@@ -107,6 +140,7 @@ def get_invocation_view(
     status, status_details = invocation.status(now)
     started, finished = invocation.started_at(now), invocation.finished_at(now)
     shown = invocation.has_outcome(now)
+    urls = output_urls(command, invocation, now)
     return {
         "CommandId": command.command_id,
         "InstanceId": invocation.instance_id,
@@ -121,9 +155,9 @@ def get_invocation_view(
         "Status": status,
         "StatusDetails": status_details,
         "StandardOutputContent": invocation.outcome.stdout[:GET_STDOUT_LIMIT] if shown else "",
-        "StandardOutputUrl": "",
+        "StandardOutputUrl": urls["stdout"],
         "StandardErrorContent": invocation.outcome.stderr[:GET_STDERR_LIMIT] if shown else "",
-        "StandardErrorUrl": "",
+        "StandardErrorUrl": urls["stderr"],
         "CloudWatchOutputConfig": NO_CLOUDWATCH,
     }
 
