@@ -18,6 +18,8 @@ import {
   type Container,
 } from '../support/chart.js';
 import { kubectl, kubectlOk, testNamespace } from '../support/kube.js';
+import { loadConfig } from '../../operator/src/config.js';
+import { outputBucketFrom } from '../../operator/src/providers/output-bucket.js';
 
 const fullValues = path.join(repoRoot, 'tests', 'fixtures', 'chart-values-full.yaml');
 const NAMESPACE = 'pcm-ops-system';
@@ -86,6 +88,12 @@ describe('the pcm-ops chart', () => {
     [
       ['--set', 'operator.ambientIdentity.namespaces={Not_A_Namespace}'],
       "at '/operator/ambientIdentity/namespaces/0'",
+    ],
+    [['--set', 'operator.outputBucket.name=x'], "at '/operator/outputBucket/name'"],
+    [['--set', 'operator.outputBucket.prefix=/runs'], "at '/operator/outputBucket/prefix'"],
+    [
+      ['--set', 'operator.outputBucket.endpoint=minio:9000'],
+      "at '/operator/outputBucket/endpoint'",
     ],
   ])('refuses %j, naming %s', async (args, field) => {
     const result = await helm([
@@ -187,6 +195,35 @@ describe('the settings the chart gives the processes', () => {
       'operator.ambientIdentity.namespaces={platform,ops}',
     ]);
     expect(named.PCM_OPS_AMBIENT_NAMESPACES).toBe(`${NAMESPACE},platform,ops`);
+  });
+
+  it('gives the operator the output bucket only when one is named', async () => {
+    const operatorEnv = async (extra: string[]): Promise<Record<string, string>> =>
+      resolvedEnv(container(find(manifests(await render(extra)), 'Deployment', '-operator')), []);
+    const none = await operatorEnv([]);
+    expect(Object.keys(none).filter((name) => name.startsWith('PCM_OPS_OUTPUT_'))).toEqual([]);
+    expect(await operatorEnv(['--set', 'operator.outputBucket.name=ops-output'])).toMatchObject({
+      PCM_OPS_OUTPUT_BUCKET: 'ops-output',
+      PCM_OPS_OUTPUT_PREFIX: 'pcm-ops',
+    });
+    const full = await operatorEnv(['-f', fullValues]);
+    expect(full).toMatchObject({
+      PCM_OPS_OUTPUT_BUCKET: 'ops-script-output',
+      PCM_OPS_OUTPUT_PREFIX: 'runs',
+      PCM_OPS_OUTPUT_REGION: 'eu-west-1',
+      PCM_OPS_OUTPUT_ENDPOINT_URL: 'http://minio.storage.svc:9000',
+    });
+    // the operator takes exactly those settings
+    const settings = Object.fromEntries(
+      Object.entries(full).filter(([name]) => name.startsWith('PCM_OPS_OUTPUT_')),
+    );
+    const bucket = outputBucketFrom(loadConfig(settings));
+    expect(bucket).toMatchObject({
+      name: 'ops-script-output',
+      prefix: 'runs',
+      region: 'eu-west-1',
+    });
+    bucket?.close();
   });
 
   it('sets every console setting, and the console starts with exactly them', async () => {
