@@ -134,6 +134,28 @@ function running(commandLine: string): boolean {
     });
 }
 
+/** A fresh operator on short lease and poll times, for the tests that kill one. */
+async function quickOperator(env: Record<string, string> = {}): Promise<RunningOperator> {
+  const kubeconfigPath = await operatorKubeconfig(inject('kubeconfigPath'), h.namespace);
+  const ambient = await assumeAccount(h.endpoint, HUB_ACCOUNT, 'pcm-ops-operator');
+  return startOperator({
+    kubeconfigPath,
+    namespace: h.namespace,
+    emulatorEndpoint: h.endpoint,
+    ambient,
+    env: {
+      // short enough for a quick takeover after the kill, long enough to outlast 20
+      // handshakes on a loaded machine
+      PCM_OPS_LEASE_DURATION_SECONDS: '8',
+      PCM_OPS_RENEW_DEADLINE_SECONDS: '6',
+      PCM_OPS_RETRY_PERIOD_SECONDS: '0.5',
+      PCM_OPS_POLL_MIN_MS: '200',
+      PCM_OPS_POLL_MAX_MS: '500',
+      ...env,
+    },
+  });
+}
+
 const MARKING = (marker: string): string =>
   `echo "$GREETING from $PCM_TEST_HOST as $(id -un)"; echo ran >> "$PCM_TEST_HOST_DIR/ran-${marker}"`;
 
@@ -209,7 +231,11 @@ describe('Linux hosts over SSH', () => {
     const down = fleet.hosts[12]!;
     await fleet.stop(down);
     try {
-      await run('one-down', { group: ['b'] }, MARKING('one-down'));
+      // onlineOnly: false sends to every host selected, answering or not
+      const everyHost = { credentialRef: { name: 'lab-ops' }, tags: { group: ['b'] } };
+      await run('one-down', {}, MARKING('one-down'), {
+        targets: [{ ...everyHost, onlineOnly: false }],
+      });
       const done = await ended('one-down');
       expect(done.status?.phase).toBe('PartiallySucceeded');
       expect(done.status?.counts).toMatchObject({ total: 10, succeeded: 9 });
@@ -218,7 +244,17 @@ describe('Linux hosts over SSH', () => {
         status: 'Undeliverable',
         statusDetails: 'ConnectionFailed',
       });
+      // by default a host whose SSH server does not answer is skipped, as an offline agent is
+      await run('one-down-skipped', {}, MARKING('one-down-skipped'), { targets: [everyHost] });
+      const skipped = await ended('one-down-skipped');
+      expect(skipped.status?.phase).toBe('Succeeded');
+      expect(skipped.status?.counts).toMatchObject({ total: 10, succeeded: 9, skipped: 1 });
+      expect(skipped.status?.skippedSample).toEqual([
+        expect.objectContaining({ instanceId: down.name, reason: 'Offline' }),
+      ]);
+      expect((await invocations('one-down-skipped')).has(down.name)).toBe(false);
       expect(runsOn(down, 'one-down')).toBe(0);
+      expect(runsOn(down, 'one-down-skipped')).toBe(0);
     } finally {
       await fleet.start(down);
     }
@@ -247,6 +283,45 @@ describe('Linux hosts over SSH', () => {
     expect(done.status?.phase).toBe('Cancelled');
     expect((await invocations('sleeper')).get(host.name)?.status).toBe('Cancelled');
     expect(running(sleep)).toBe(false);
+  });
+
+  it('runs at most maxConcurrency hosts of a batch at once, the rest waiting their turn', async () => {
+    const span = (host: SshHost) => path.join(host.dir, 'span-paced');
+    const body = `echo "$(date +%s.%N)" >> "$PCM_TEST_HOST_DIR/span-paced"; sleep 2; echo "$(date +%s.%N)" >> "$PCM_TEST_HOST_DIR/span-paced"`;
+    await run('paced', { group: ['b'] }, body, { rateControl: { maxConcurrency: 3 } });
+    const done = await ended('paced', 180_000);
+    expect(done.status?.phase).toBe('Succeeded');
+    expect(done.status?.counts).toMatchObject({ total: 10, succeeded: 10 });
+    // one batch of 10 hosts: the pacing is the provider's, inside the batch
+    expect(new Set([...(await invocations('paced')).keys()]).size).toBe(10);
+    const spans = fleet.hosts.slice(10).map((host) => {
+      const [start, end] = readFileSync(span(host), 'utf8').trim().split('\n').map(Number);
+      return { start: start!, end: end! };
+    });
+    const overlapAt = (t: number) => spans.filter((s) => s.start <= t && t < s.end).length;
+    const most = Math.max(...spans.map((s) => overlapAt(s.start)));
+    expect(most).toBeLessThanOrEqual(3);
+    expect(most).toBeGreaterThanOrEqual(2);
+  });
+
+  it('stops starting hosts once more failed than maxErrors allows, as SSM does', async () => {
+    const body = `${MARKING('failing')}; exit 7`;
+    await run('failing', { group: ['a'] }, body, {
+      rateControl: { maxConcurrency: 2, maxErrors: 1 },
+    });
+    const done = await ended('failing', 180_000);
+    expect(done.status?.phase).toBe('Failed');
+    const seen = [...(await invocations('failing')).values()];
+    const ran = fleet.hosts.slice(0, 10).filter((host) => runsOn(host, 'failing') === 1);
+    // the second failure stops new hosts; at most one more was running when it came
+    expect(ran.length).toBeGreaterThanOrEqual(2);
+    expect(ran.length).toBeLessThanOrEqual(3);
+    expect(seen.filter((i) => i.status === 'Failed' && i.exitCode === 7)).toHaveLength(ran.length);
+    const kept = seen.filter((i) => i.status === 'Terminated');
+    expect(kept).toHaveLength(10 - ran.length);
+    for (const i of kept) expect(i.statusDetails).toBe('MaxErrorsReached');
+    for (const host of fleet.hosts.slice(0, 10))
+      expect(runsOn(host, 'failing')).toBeLessThanOrEqual(1);
   });
 
   it('runs one execution over AWS instances and SSH hosts together, with rows per location', async () => {
@@ -295,36 +370,17 @@ describe('Linux hosts over SSH', () => {
   });
 
   it('runs no host twice when the operator is SIGKILLed right after starting the hosts', async () => {
-    const kubeconfigPath = await operatorKubeconfig(inject('kubeconfigPath'), h.namespace);
-    const ambient = await assumeAccount(h.endpoint, HUB_ACCOUNT, 'pcm-ops-operator');
-    const operator = (env: Record<string, string> = {}): Promise<RunningOperator> =>
-      startOperator({
-        kubeconfigPath,
-        namespace: h.namespace,
-        emulatorEndpoint: h.endpoint,
-        ambient,
-        env: {
-          // short enough for a quick takeover after the kill, long enough to outlast 20
-          // handshakes on a loaded machine
-          PCM_OPS_LEASE_DURATION_SECONDS: '8',
-          PCM_OPS_RENEW_DEADLINE_SECONDS: '6',
-          PCM_OPS_RETRY_PERIOD_SECONDS: '0.5',
-          PCM_OPS_POLL_MIN_MS: '200',
-          PCM_OPS_POLL_MAX_MS: '500',
-          ...env,
-        },
-      });
     await h.operator.stop();
-    let doomed = await operator({ PCM_OPS_CRASH_AT: 'after-send:1' });
+    let doomed = await quickOperator({ PCM_OPS_CRASH_AT: 'after-send:1' });
     await run('crashed', { role: ['web'] }, `sleep 1; ${MARKING('crashed')}`);
     await doomed.process.exited;
     // a process that lost its lease on a loaded machine exits before its crash point
     for (let tries = 0; doomed.process.child.signalCode !== 'SIGKILL' && tries < 5; tries += 1) {
-      doomed = await operator({ PCM_OPS_CRASH_AT: 'after-send:1' });
+      doomed = await quickOperator({ PCM_OPS_CRASH_AT: 'after-send:1' });
       await doomed.process.exited;
     }
     expect(doomed.process.child.signalCode).toBe('SIGKILL');
-    h.operator = await operator();
+    h.operator = await quickOperator();
     const done = await ended('crashed');
     const unsuccessful = [...(await invocations('crashed')).values()].filter(
       (i) => i.status !== 'Success',
@@ -333,5 +389,21 @@ describe('Linux hosts over SSH', () => {
     expect(done.status?.phase).toBe('Succeeded');
     expect(done.status?.counts).toMatchObject({ total: 20, succeeded: 20 });
     for (const host of fleet.hosts) expect(runsOn(host, 'crashed')).toBe(1);
+  });
+
+  it('runs no host twice when the operator is SIGKILLed while a paced batch is part done', async () => {
+    await run('killed-mid-run', { role: ['web'] }, `sleep 1; ${MARKING('killed-mid-run')}`, {
+      rateControl: { maxConcurrency: 4 },
+    });
+    const ranSoFar = () => fleet.hosts.filter((host) => runsOn(host, 'killed-mid-run') > 0).length;
+    await expect.poll(ranSoFar, { timeout: 120_000, interval: 100 }).toBeGreaterThanOrEqual(6);
+    expect(ranSoFar()).toBeLessThan(20);
+    process.kill(-h.operator.process.pid, 'SIGKILL');
+    await h.operator.process.exited;
+    h.operator = await quickOperator();
+    const done = await ended('killed-mid-run', 180_000);
+    expect(done.status?.phase).toBe('Succeeded');
+    expect(done.status?.counts).toMatchObject({ total: 20, succeeded: 20 });
+    for (const host of fleet.hosts) expect(runsOn(host, 'killed-mid-run')).toBe(1);
   });
 });

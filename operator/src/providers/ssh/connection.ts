@@ -4,7 +4,8 @@
  * keepalive on, and one command run with its stdin, stdout and stderr apart.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { connect } from 'node:net';
+import type { Duplex, Readable } from 'node:stream';
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 
 // ssh2 is CommonJS: its classes come from the default export under Node's ESM loader
@@ -162,4 +163,53 @@ export function run(client: Client, command: string, input = ''): Promise<Comman
       channel.end(input);
     });
   });
+}
+
+/**
+ * Whether an SSH server answers on `stream`: its identification line ("SSH-2.0-…", RFC 4253
+ * §4.2) arrives within the deadline. Nothing is sent and nobody logs in: this is reachability, as
+ * an agent's ping is, not a check of the key or the login.
+ */
+export function answersSsh(stream: Duplex, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const done = (answer: boolean): void => {
+      clearTimeout(timer);
+      stream.removeAllListeners('data');
+      stream.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    stream.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('latin1');
+      // servers may send other lines first; the identification line starts with SSH-
+      if (/(^|\n)SSH-/.test(seen)) done(true);
+      else if (seen.length > 8192) done(false);
+    });
+    stream.once('error', () => done(false));
+    stream.once('close', () => done(false));
+  });
+}
+
+/** Whether the host answers SSH, directly or through a logged-in bastion's forward. */
+export async function reachable(
+  host: HostEndpoint,
+  timeoutMs: number,
+  via?: { bastion: HostEndpoint; login: Login },
+): Promise<boolean> {
+  if (!via) return answersSsh(connect({ host: host.address, port: host.port }), timeoutMs);
+  const jump = await open(via.bastion, { ...via.login, connectTimeoutMs: timeoutMs }).catch(
+    () => undefined,
+  );
+  if (!jump) return false;
+  try {
+    const channel = await new Promise<ClientChannel | undefined>((resolve) =>
+      jump.forwardOut('127.0.0.1', 0, host.address, host.port, (error, stream) =>
+        resolve(error ? undefined : stream),
+      ),
+    );
+    return channel ? await answersSsh(channel, timeoutMs) : false;
+  } finally {
+    jump.end();
+  }
 }

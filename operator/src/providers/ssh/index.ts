@@ -1,16 +1,19 @@
 /**
  * The SSH provider: a CloudCredential with spec.provider ssh logs in to the hosts of one
- * HostInventory. Targets are hosts, by name (ids) or by label (tags). A batch starts the script
- * on each of its hosts; each host claims a run once (launcher.ts), so sending a batch again
- * starts only the hosts where it never started: the send is idempotent by key, and the engine's
- * lookup of a lost send is answered "not found", which is safe. Outcomes are read back from the
- * hosts, so a restarted operator sees what ran before it, and a run whose process vanished is
- * Interrupted, never run again.
+ * HostInventory. Targets are hosts, by name (ids) or by label (tags). Sending a batch stages the
+ * script on each of its hosts and starts as many as the batch's maxConcurrency lets run at once;
+ * each poll starts more as hosts finish, or, once more failed than its maxErrors allows, keeps the
+ * rest from ever starting (pace.ts). Each host claims a run once (launcher.ts), so sending a batch
+ * again stages nothing new and starts nothing that started: the send is idempotent by key, and
+ * the engine's lookup of a lost send is answered "not found", which is safe. Outcomes are read
+ * back from the hosts, so a restarted operator sees what ran before it, and a run whose process
+ * vanished is Interrupted, never run again.
  */
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 import {
   HOST_INVENTORY,
+  type BatchInvocation,
   type CloudCredential,
   type ExecutionTarget,
   type HostInventory,
@@ -40,6 +43,7 @@ import {
   fingerprintOf,
   open,
   openVia,
+  reachable,
   run,
   type CommandResult,
   type HostEndpoint,
@@ -49,12 +53,26 @@ import { HostKeys } from './host-keys.js';
 import {
   ALREADY_STARTED,
   cancelText,
+  launchText,
   parseState,
+  savedText,
+  skipText,
+  stageText,
   startText,
   stateText,
+  streamText,
   type RunState,
 } from './launcher.js';
 import { invocationOf, type HostOutcome } from './outcomes.js';
+import {
+  FULL_OUTPUT_MAX_BYTES,
+  fullOutput,
+  keysOf,
+  needsSaving,
+  stillSaving,
+} from './full-output.js';
+import type { OutputBucket } from '../output-bucket.js';
+import { commandIdOf, nextStep, paceOf, sentOf, type Sent } from './pace.js';
 
 type SshSpec = NonNullable<CloudCredential['spec']['ssh']>;
 
@@ -67,16 +85,15 @@ interface Reached {
   keyFingerprint: string;
 }
 
-const COMMAND_PREFIX = 'ssh:';
+/**
+ * How long a host that answered is taken as answering (discovery asks twice in a row), and the
+ * longest a probe waits. A host that did not answer is asked again next time: it may be back.
+ */
+const REACHABILITY_TTL_MS = 5_000;
+const PROBE_TIMEOUT_MS = 5_000;
 
-function commandIdOf(key: BatchKey): string {
-  return `${COMMAND_PREFIX}${key.executionUid}/${key.batchIndex}`;
-}
-
-function keyOf(commandId: string): BatchKey {
-  const [uid = '', index = '0'] = commandId.slice(COMMAND_PREFIX.length).split('/');
-  return { executionUid: uid, batchIndex: Number(index) };
-}
+/** Outcomes kept in memory at most: a hint for the hosts that could not be reached, no record. */
+const OUTCOMES_KEPT = 10_000;
 
 function runIdOf(key: BatchKey, host: string): string {
   return `${key.executionUid}-${key.batchIndex}-${host}`;
@@ -114,9 +131,14 @@ export class SshProvider implements Provider {
   private readonly inventories: WatchedObjects<HostInventory>;
   private readonly keys: HostKeys;
   private readonly validated = new Set<string>();
-  /** What this process learnt while sending or cancelling, by run id. */
+  /**
+   * Hosts this process could not stage a run on, by run id: their record says only "absent",
+   * which reads as NotStarted; this keeps the reason for as long as it is polled. Bounded: the
+   * oldest go first.
+   */
   private readonly outcomes = new Map<string, HostOutcome>();
-  private readonly cancelled = new Set<string>();
+  /** Recent probes, by inventory, host and address: when, and whether it answered. */
+  private readonly probes = new Map<string, { at: number; answered: Promise<boolean> }>();
 
   constructor(private readonly context: ProviderContext) {
     this.inventories = context.watch<HostInventory>(HOST_INVENTORY, (inventory) => {
@@ -258,7 +280,58 @@ export class SshProvider implements Provider {
   async resolvePage(place: Place, selector: TargetSelector): Promise<Result<ResolvedPage>> {
     const reached = await this.reach(place);
     if (!reached.ok) return reached;
-    return ok(selectHosts(reached.value.inventory.spec.hosts, selector));
+    const selected = selectHosts(reached.value.inventory.spec.hosts, selector);
+    if (!selector.onlineOnly) return ok(selected);
+    return ok(await this.keepOnline(reached.value, selected));
+  }
+
+  /**
+   * The hosts whose SSH server answers (directly, or through their bastion), as the agent's ping
+   * is for SSM: the rest are skipped as Offline. A host that answers with a changed key stays:
+   * it is refused, with its reason, when the batch reaches it.
+   */
+  private async keepOnline(
+    reached: Reached,
+    selected: ResolvedLocation,
+  ): Promise<ResolvedLocation> {
+    const byName = new Map(reached.inventory.spec.hosts.map((h) => [h.name, h]));
+    const answered = await mapLimit(selected.instances, reached.ssh.maxConcurrentHosts, (i) =>
+      this.answers(reached, byName.get(i.instanceId)!),
+    );
+    return {
+      instances: selected.instances
+        .filter((_, at) => answered[at])
+        .map((instance) => ({ ...instance, online: true })),
+      skipped: [
+        ...selected.skipped,
+        ...selected.instances
+          .filter((_, at) => !answered[at])
+          .map((i) => ({ instanceId: i.instanceId, reason: 'Offline' as const })),
+      ],
+    };
+  }
+
+  private answers(reached: Reached, host: InventoryHost): Promise<boolean> {
+    const { namespace = '', name = '' } = reached.inventory.metadata;
+    const id = [namespace, name, host.name, host.address, host.port, host.bastion ?? ''].join('/');
+    const now = Date.now();
+    const known = this.probes.get(id);
+    if (known && now - known.at < REACHABILITY_TTL_MS) return known.answered;
+    for (const [key, probe] of this.probes)
+      if (now - probe.at >= REACHABILITY_TTL_MS) this.probes.delete(key);
+    const timeout = Math.min(PROBE_TIMEOUT_MS, reached.login.connectTimeoutMs);
+    const bastion = host.bastion
+      ? reached.inventory.spec.hosts.find((h) => h.name === host.bastion)
+      : undefined;
+    const via = bastion
+      ? { bastion: this.endpoint(reached, bastion), login: reached.login }
+      : undefined;
+    const answered = reachable(this.endpoint(reached, host), timeout, via);
+    this.probes.set(id, { at: now, answered });
+    void answered.then((yes) => {
+      if (!yes && this.probes.get(id)?.answered === answered) this.probes.delete(id);
+    });
+    return answered;
   }
 
   async findSent(): Promise<Result<string | undefined>> {
@@ -302,34 +375,51 @@ export class SshProvider implements Provider {
     return names.map((name) => byName.get(name) ?? name);
   }
 
-  private async startOn(
-    reached: Reached,
-    host: InventoryHost,
-    key: BatchKey,
-    command: RenderedCommand,
-  ): Promise<void> {
-    const runId = runIdOf(key, host.name);
-    // the fence sits right before each host: a process past its lease starts nothing more
+  private remember(runId: string, outcome: HostOutcome): void {
+    this.outcomes.delete(runId);
+    this.outcomes.set(runId, outcome);
+    for (const oldest of this.outcomes.keys()) {
+      if (this.outcomes.size <= OUTCOMES_KEPT) break;
+      this.outcomes.delete(oldest);
+    }
+  }
+
+  /** The fence sits right before each host: a process past its lease starts nothing more. */
+  private fence(): void {
     if (!this.context.mayAct())
       throw new ConnectFailed('ConnectionFailed', 'this operator no longer leads');
-    const text = startText({
+  }
+
+  /** Stages the run on a host, and starts it there when `launch`; what went wrong is kept. */
+  private async deliver(
+    reached: Reached,
+    host: InventoryHost,
+    { key, command, launch }: { key: BatchKey; command: RenderedCommand; launch: boolean },
+  ): Promise<void> {
+    const runId = runIdOf(key, host.name);
+    const options = {
       runId,
-      interpreter: command.interpreter === 'sh' ? 'sh' : 'bash',
+      interpreter: command.interpreter === 'sh' ? ('sh' as const) : ('bash' as const),
       sudo: reached.ssh.sudo,
       ...(command.executionTimeoutSeconds
         ? { executionTimeoutSeconds: command.executionTimeoutSeconds }
         : {}),
-    });
+    };
     try {
+      this.fence();
+      const text = launch ? startText(options) : stageText(options);
       const answer = await this.onHost(reached, host, text, command.commandText);
-      if (answer.code === 0 || answer.code === ALREADY_STARTED) return;
-      this.outcomes.set(runId, {
+      if (answer.code === 0 || answer.code === ALREADY_STARTED) {
+        this.outcomes.delete(runId);
+        return;
+      }
+      this.remember(runId, {
         status: 'Undeliverable',
         details: 'CannotRecordRun',
         message: answer.stderr,
       });
     } catch (error) {
-      this.outcomes.set(runId, unreached(error));
+      this.remember(runId, unreached(error));
     }
   }
 
@@ -343,57 +433,134 @@ export class SshProvider implements Provider {
       return fail('InterpreterNotSupported', 'SSH hosts run sh and bash scripts, not powershell');
     const reached = await this.reach(place);
     if (!reached.ok) return reached;
+    const pace = paceOf(command, instanceIds.length);
     const limit = reached.value.ssh.maxConcurrentHosts;
-    await mapLimit(this.hostsOf(reached.value, instanceIds), limit, async (host) => {
+    // the first hosts start at once, up to the batch's concurrency; the rest wait, staged, for
+    // observe to start them as slots free up
+    const hosts = this.hostsOf(reached.value, instanceIds).map((host, at) => ({ host, at }));
+    await mapLimit(hosts, limit, async ({ host, at }) => {
       if (typeof host === 'string') {
-        this.outcomes.set(runIdOf(key, host), {
-          status: 'Undeliverable',
-          details: 'NotInInventory',
-        });
+        this.remember(runIdOf(key, host), { status: 'Undeliverable', details: 'NotInInventory' });
         return;
       }
-      await this.startOn(reached.value, host, key, command);
+      await this.deliver(reached.value, host, { key, command, launch: at < pace.concurrency });
     });
-    return ok(commandIdOf(key));
+    return ok(commandIdOf(key, pace));
   }
 
+  /** What a host's record says of its run, or what this process knows when it cannot be read. */
   private async stateOn(
     reached: Reached,
     host: InventoryHost | string,
     key: BatchKey,
-  ): Promise<InvocationView> {
+  ): Promise<RunState | HostOutcome | undefined> {
     const name = typeof host === 'string' ? host : host.name;
     const runId = runIdOf(key, name);
     const known = this.outcomes.get(runId);
-    let state: RunState | HostOutcome | undefined = known;
-    if (!known && typeof host !== 'string') {
-      state = await this.onHost(reached, host, stateText(runId))
-        .then(
-          (answer) =>
-            parseState(answer.stdout) ?? {
-              status: 'InProgress' as const,
-              details: 'StateUnreadable',
-            },
-        )
-        .catch(() => ({ status: 'InProgress' as const, details: 'Unreachable' }));
-    }
-    return invocationOf(name, state, this.cancelled.has(runId));
+    if (known || typeof host === 'string') return known;
+    return this.onHost(reached, host, stateText(runId))
+      .then(
+        (answer) =>
+          parseState(answer.stdout) ?? {
+            status: 'InProgress' as const,
+            details: 'StateUnreadable',
+          },
+      )
+      .catch(() => ({ status: 'InProgress' as const, details: 'Unreachable' }));
+  }
+
+  /** Starts the staged hosts the batch's pace lets start now, or skips them all (pace.ts). */
+  private async pace(
+    reached: Reached,
+    sent: Sent,
+    polled: {
+      hosts: (InventoryHost | string)[];
+      states: (RunState | HostOutcome | undefined)[];
+      recorded: ReadonlyMap<string, BatchInvocation['status']>;
+    },
+  ): Promise<(RunState | HostOutcome | undefined)[]> {
+    const { hosts, states, recorded } = polled;
+    const staged = states.flatMap((state, at) =>
+      state && 'state' in state && state.state === 'staged' ? [at] : [],
+    );
+    if (staged.length === 0) return states;
+    const views = hosts.map((host, at) => invocationOf(nameOf(host), states[at]));
+    const step = nextStep(sent, views, recorded, staged);
+    const skip = 'skip' in step;
+    const next = [...states];
+    const chosen = 'skip' in step ? step.skip : step.launch;
+    await mapLimit(chosen, reached.ssh.maxConcurrentHosts, async (at) => {
+      const host = hosts[at] as InventoryHost;
+      const runId = runIdOf(sent, host.name);
+      const text = skip
+        ? skipText(runId, 'MaxErrorsReached')
+        : launchText(runId, { sudo: reached.ssh.sudo });
+      try {
+        this.fence();
+        await this.onHost(reached, host, text);
+        next[at] = await this.stateOn(reached, host, sent);
+      } catch {
+        // not reached: still staged, decided again at the next poll
+      }
+    });
+    return next;
   }
 
   async observe(
     place: Place,
     commandId: string,
     instanceIds: readonly string[],
+    recorded: ReadonlyMap<string, BatchInvocation['status']> = new Map(),
   ): Promise<Result<InvocationView[]>> {
     const reached = await this.reach(place);
     if (!reached.ok) return reached;
-    const key = keyOf(commandId);
+    const sent = sentOf(commandId);
     const hosts = this.hostsOf(reached.value, instanceIds);
-    return ok(
-      await mapLimit(hosts, reached.value.ssh.maxConcurrentHosts, (h) =>
-        this.stateOn(reached.value, h, key),
-      ),
+    const states = await mapLimit(hosts, reached.value.ssh.maxConcurrentHosts, (h) =>
+      this.stateOn(reached.value, h, sent),
     );
+    const paced = await this.pace(reached.value, sent, { hosts, states, recorded });
+    const now = new Date();
+    const indexes = hosts.map((_, at) => at);
+    return ok(
+      await mapLimit(indexes, reached.value.ssh.maxConcurrentHosts, async (at) => {
+        const host = hosts[at]!;
+        const state = paced[at];
+        const view = invocationOf(nameOf(host), state);
+        const bucket = this.context.outputBucket;
+        const polled = state && 'state' in state ? state : undefined;
+        if (!bucket || typeof host === 'string' || !needsSaving(polled)) return view;
+        const failure = await this.save(reached.value, host, sent, bucket);
+        return failure ? (stillSaving(host.name, polled, now, failure) ?? view) : view;
+      }),
+    );
+  }
+
+  /** Copies a run's cut streams from the host to the bucket; what failed, or undefined. */
+  private async save(
+    reached: Reached,
+    host: InventoryHost,
+    key: BatchKey,
+    bucket: OutputBucket,
+  ): Promise<string | undefined> {
+    const runId = runIdOf(key, host.name);
+    const keys = keysOf(bucket, key, host.name);
+    try {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const read = await this.onHost(
+          reached,
+          host,
+          streamText(runId, stream, FULL_OUTPUT_MAX_BYTES),
+        );
+        if (read.code !== 0) return `the host could not read its ${stream}`;
+        const put = await bucket.put(keys[stream], Buffer.from(read.stdout.trim(), 'base64'));
+        if (!put.ok) return put.failure.message;
+      }
+      await this.onHost(reached, host, savedText(runId));
+      return undefined;
+    } catch (error) {
+      return unreached(error).details;
+    }
   }
 
   async cancel(
@@ -403,13 +570,12 @@ export class SshProvider implements Provider {
   ): Promise<Result<void>> {
     const reached = await this.reach(place);
     if (!reached.ok) return reached;
-    const key = keyOf(commandId);
+    const key = sentOf(commandId);
     const hosts = this.hostsOf(reached.value, instanceIds).filter(
       (h): h is InventoryHost => typeof h !== 'string',
     );
     await mapLimit(hosts, reached.value.ssh.maxConcurrentHosts, async (host) => {
       const runId = runIdOf(key, host.name);
-      this.cancelled.add(runId);
       await this.onHost(
         reached.value,
         host,
@@ -424,20 +590,26 @@ export class SshProvider implements Provider {
     if (!reached.ok) return reached;
     const host = reached.value.inventory.spec.hosts.find((h) => h.name === instanceId);
     if (!host) return fail('NotInInventory', `host ${instanceId} is not in the inventory`);
-    const runId = runIdOf(keyOf(commandId), instanceId);
+    const key = sentOf(commandId);
+    const runId = runIdOf(key, instanceId);
     try {
       const state = parseState((await this.onHost(reached.value, host, stateText(runId))).stdout);
-      if (!state || state.state === 'absent')
+      if (
+        !state ||
+        (state.state !== 'running' && state.state !== 'finished' && state.state !== 'interrupted')
+      )
         return fail('NotStarted', `the run never started on ${instanceId}`);
-      const view = invocationOf(instanceId, state, this.cancelled.has(runId));
-      return ok({
+      const view = invocationOf(instanceId, state);
+      const inline: FullOutput = {
         stdout: state.stdout,
         stderr: state.stderr,
         stdoutTruncated: state.stdoutTruncated,
         stderrTruncated: state.stderrTruncated,
         ...(view.exitCode !== undefined ? { exitCode: view.exitCode } : {}),
         status: view.status,
-      });
+      };
+      const bucket = this.context.outputBucket;
+      return ok(await fullOutput(inline, { bucket, key, host: instanceId }));
     } catch (error) {
       const outcome = unreached(error);
       return {
@@ -446,6 +618,10 @@ export class SshProvider implements Provider {
       };
     }
   }
+}
+
+function nameOf(host: InventoryHost | string): string {
+  return typeof host === 'string' ? host : host.name;
 }
 
 /** A host that could not be reached: its key refused, no session within the deadline, down. */

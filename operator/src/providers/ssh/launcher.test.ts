@@ -9,9 +9,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ALREADY_STARTED,
   HEAD_BYTES,
+  NOT_STAGED,
   TIMED_OUT,
   cancelText,
+  launchText,
   parseState,
+  skipText,
+  stageText,
   startText,
   stateText,
   type LaunchOptions,
@@ -63,7 +67,7 @@ describe('the SSH provider on a host', () => {
       stderr: 'err\n',
       stdoutTruncated: false,
     });
-    expect(done.state !== 'absent' && done.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(done).toMatchObject({ startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
   });
 
   it('starts a run once on a host, however often it is sent', async () => {
@@ -114,7 +118,59 @@ describe('the SSH provider on a host', () => {
     start('run-7', `head -c ${HEAD_BYTES + 5000} /dev/zero | tr '\\0' x`);
     const done = await finished('run-7');
     expect(done).toMatchObject({ stdoutTruncated: true, stderrTruncated: false });
-    expect(done.state !== 'absent' && done.stdout.length).toBe(HEAD_BYTES);
+    expect('stdout' in done && done.stdout.length).toBe(HEAD_BYTES);
+  });
+
+  it('keeps a staged run waiting until it is launched, then runs it once', async () => {
+    const marker = path.join(scratch, 'marker');
+    const stage = () =>
+      sh(
+        stageText({ runId: 'run-8', interpreter: 'sh', sudo: false, root }),
+        `echo ran >> ${marker}`,
+      );
+    expect(stage()).toEqual({ status: 0, stdout: 'staged\n' });
+    // a send repeated after its answer was lost stages again: still one run, still waiting
+    expect(stage().status).toBe(0);
+    expect(state('run-8')).toEqual({ state: 'staged', cancelRequested: false });
+    const launch = () => sh(launchText('run-8', { sudo: false, root }));
+    expect(launch()).toEqual({ status: 0, stdout: 'started\n' });
+    expect(launch().status).toBe(ALREADY_STARTED);
+    expect(await finished('run-8')).toMatchObject({ state: 'finished', exitStatus: 0 });
+    expect(stage().status).toBe(0);
+    expect(launch().status).toBe(ALREADY_STARTED);
+    expect(readFileSync(marker, 'utf8')).toBe('ran\n');
+  });
+
+  it('never launches a run that was skipped or cancelled while staged, nor one never staged', () => {
+    const marker = path.join(scratch, 'marker');
+    for (const runId of ['run-9', 'run-10'])
+      sh(stageText({ runId, interpreter: 'sh', sudo: false, root }), `echo ${runId} >> ${marker}`);
+    expect(sh(skipText('run-9', 'MaxErrorsReached', root)).status).toBe(0);
+    expect(sh(cancelText('run-10', { sudo: false, root })).status).toBe(0);
+    expect(state('run-9')).toEqual({
+      state: 'skipped',
+      reason: 'MaxErrorsReached',
+      cancelRequested: false,
+    });
+    expect(state('run-10')).toEqual({
+      state: 'skipped',
+      reason: 'Cancelled',
+      cancelRequested: true,
+    });
+    for (const runId of ['run-9', 'run-10'])
+      expect(sh(launchText(runId, { sudo: false, root })).status).toBe(ALREADY_STARTED);
+    // a skip that comes after the launch changes nothing: the run is the launch's
+    start('run-11', 'true');
+    expect(sh(skipText('run-11', 'MaxErrorsReached', root)).status).toBe(ALREADY_STARTED);
+    expect(sh(launchText('run-12', { sudo: false, root })).status).toBe(NOT_STAGED);
+    expect(state('run-12')).toEqual({ state: 'absent' });
+    expect(sh(`cat ${marker} 2>/dev/null`).stdout).toBe('');
+  });
+
+  it('records a cancel on the host, so any process reads it', async () => {
+    start('run-13', 'sleep 60');
+    expect(sh(cancelText('run-13', { sudo: false, root })).status).toBe(0);
+    expect(await finished('run-13')).toMatchObject({ state: 'finished', cancelRequested: true });
   });
 
   it('refuses a run id that is not path-safe', () => {

@@ -2,16 +2,22 @@
  * What the SSH provider runs on a host, as shell text for `sh -c`: the host itself keeps the
  * record of each run, so a run reaches a host at most once whatever happens to the operator.
  *
- * - start: `mkdir` of the run's directory is the one atomic step that claims the run on this host;
- *   a second start of the same run finds it and refuses (exit 75), whoever sent it and whenever.
- *   The script arrives on stdin and is kept in the directory; it runs in its own process group,
+ * - stage: the run's directory gets the script (from stdin) and its keeper, each written whole
+ *   (a temporary file renamed); staging again changes nothing, so a send may be repeated.
+ * - launch: the one atomic step that decides a run on this host is a symbolic link, `claim`,
+ *   created once: pointing at `run` it starts the script, at `skip:<reason>` it records that the
+ *   run never starts here (maxErrors reached, cancelled). Whoever comes second, and whenever,
+ *   finds the claim and does nothing (exit 75). The script runs in its own process group,
  *   detached from the connection (stdin from /dev/null, stdout and stderr to files), under
  *   `timeout` when the execution has a limit and under `sudo -n` when asked; its exit status goes
- *   to a file written last. The start answers at once.
- * - state: what the directory says: absent (never started here), running, finished with its exit
- *   status, or interrupted (the process is gone without an exit status: the host rebooted, someone
- *   killed it); the head of stdout and stderr, base64-encoded, and their sizes.
- * - cancel: SIGTERM to the run's process group, SIGKILL after a grace period.
+ *   to a file written last. The launch answers at once.
+ * - start: stage and launch in one connection.
+ * - state: what the directory says: absent (never staged here), staged (waiting for a launch),
+ *   skipped with its reason, running, finished with its exit status, or interrupted (claimed to
+ *   run and gone without an exit status: the host rebooted, someone killed it, the connection
+ *   dropped mid-launch); the head of stdout and stderr, base64-encoded, and their sizes.
+ * - cancel: a staged run is claimed as skipped; a running one gets SIGTERM to its process group,
+ *   SIGKILL after a grace period. Either way the request is recorded on the host.
  *
  * Pure: the texts are tested by running them through a real shell (launcher.test.ts).
  */
@@ -23,6 +29,8 @@ export const RUN_ROOT = '/var/tmp/pcm-ops/runs';
 export const ALREADY_STARTED = 75;
 /** The start's exit status when the host could not record the run (disk full, no permission). */
 export const CANNOT_RECORD = 70;
+/** The launch's exit status when the run was never staged on the host. */
+export const NOT_STAGED = 71;
 /** The run's exit status when `sudo -n` refused (a password would be needed). */
 export const SUDO_REFUSED = 126;
 /** `timeout`'s exit status when the limit was reached. */
@@ -58,7 +66,7 @@ function runCommand(options: LaunchOptions): string {
  * not fork again and its pid is the group's id): cancel signals that group, every process the
  * script started, and the keeper, outside it, records the exit status.
  */
-function runText(options: LaunchOptions): string {
+function keeperText(options: LaunchOptions): string {
   return [
     'd="$1"',
     'echo $$ > "$d/keeper"',
@@ -71,25 +79,62 @@ function runText(options: LaunchOptions): string {
   ].join('\n');
 }
 
-/** Starts a run: claims it, keeps the script from stdin, starts it detached, answers at once. */
-export function startText(options: LaunchOptions): string {
+function stageLines(options: LaunchOptions): string[] {
   const root = options.root ?? RUN_ROOT;
   const dir = runDir(options.runId, root);
-  const sudoCheck = options.sudo
-    ? `sudo -n true 2>/dev/null || { cat > /dev/null; echo 'sudo -n refused: the login user may not run this as root without a password' > "$d/stderr"; echo ${SUDO_REFUSED} > "$d/exit"; echo started; exit 0; }`
-    : ':';
   return [
     'umask 077',
     `d=${shellQuote(dir)}`,
     `mkdir -p ${shellQuote(root)} 2>/dev/null`,
-    `mkdir "$d" 2>/dev/null || { cat > /dev/null; [ -d "$d" ] && exit ${ALREADY_STARTED}; exit ${CANNOT_RECORD}; }`,
-    `cat > "$d/script" || exit ${CANNOT_RECORD}`,
-    `date -u +%Y-%m-%dT%H:%M:%SZ > "$d/started"`,
+    `mkdir -p "$d" 2>/dev/null || { cat > /dev/null; exit ${CANNOT_RECORD}; }`,
+    // staged before (maybe by a send whose answer was lost): the copy there is the one that runs
+    `if [ -f "$d/script" ] || [ -L "$d/claim" ]; then cat > /dev/null; else cat > "$d/script.part" && mv "$d/script.part" "$d/script" || exit ${CANNOT_RECORD}; fi`,
+    `[ -f "$d/keeper.sh" ] || { printf '%s\n' ${shellQuote(keeperText(options))} > "$d/keeper.part" && mv "$d/keeper.part" "$d/keeper.sh"; } || exit ${CANNOT_RECORD}`,
+  ];
+}
+
+function launchLines(options: { sudo: boolean }): string[] {
+  const sudoCheck = options.sudo
+    ? `sudo -n true 2>/dev/null || { echo 'sudo -n refused: the login user may not run this as root without a password' > "$d/stderr"; date -u +%Y-%m-%dT%H:%M:%SZ > "$d/finished"; echo ${SUDO_REFUSED} > "$d/exit"; echo started; exit 0; }`
+    : ':';
+  return [
+    // a launch once begun completes: a dropped connection (the operator killed) does not cut it
+    // between the claim and the keeper's start
+    "trap '' HUP PIPE",
+    `[ -f "$d/script" ] && [ -f "$d/keeper.sh" ] || exit ${NOT_STAGED}`,
+    `ln -s run "$d/claim" 2>/dev/null || exit ${ALREADY_STARTED}`,
+    'date -u +%Y-%m-%dT%H:%M:%SZ > "$d/started"',
     sudoCheck,
-    `setsid sh -c ${shellQuote(runText(options))} pcm-ops-run "$d" < /dev/null > /dev/null 2>&1 &`,
+    'setsid sh "$d/keeper.sh" "$d" < /dev/null > /dev/null 2>&1 &',
     // the keeper writes its pid first: wait for it, so a state read at once sees the run
     'for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$d/keeper" ] && break; sleep 0.1; done',
     'echo started',
+  ];
+}
+
+/** Keeps the script from stdin and its keeper on the host, without starting it. */
+export function stageText(options: LaunchOptions): string {
+  return [...stageLines(options), 'echo staged'].join('\n');
+}
+
+/** Starts a staged run, once: answers at once, ALREADY_STARTED when it was claimed before. */
+export function launchText(runId: string, options: { sudo: boolean; root?: string }): string {
+  return [`d=${shellQuote(runDir(runId, options.root))}`, ...launchLines(options)].join('\n');
+}
+
+/** Stages and starts a run in one go (see the header). */
+export function startText(options: LaunchOptions): string {
+  return [...stageLines(options), ...launchLines(options)].join('\n');
+}
+
+/** Makes sure a staged run never starts here, for `reason` (a CamelCase word). */
+export function skipText(runId: string, reason: string, root?: string): string {
+  if (!/^[A-Za-z]{1,64}$/.test(reason)) throw new Error(`skip reason ${reason} is not one word`);
+  return [
+    `d=${shellQuote(runDir(runId, root))}`,
+    '[ -d "$d" ] || exit 0',
+    `ln -s skip:${reason} "$d/claim" 2>/dev/null || exit ${ALREADY_STARTED}`,
+    'exit 0',
   ].join('\n');
 }
 
@@ -101,6 +146,11 @@ export function stateText(runId: string, root?: string): string {
   return [
     `d=${shellQuote(dir)}`,
     '[ -d "$d" ] || { echo state=absent; exit 0; }',
+    '[ -f "$d/cancel" ] && echo cancel=1',
+    '[ -f "$d/saved" ] && echo saved=1',
+    '[ -L "$d/claim" ] || [ -f "$d/started" ] || { echo state=staged; exit 0; }',
+    'c=$(readlink "$d/claim" 2>/dev/null)',
+    'case "$c" in skip:*) echo state=skipped; echo "reason=${c#skip:}"; exit 0;; esac',
     // running while the keeper lives (it writes the exit status once the script ends) or the
     // script does. Alive: ps knows the process and it is no zombie (kill -0 would pass a zombie,
     // and fail on a process sudo runs as root).
@@ -115,7 +165,27 @@ export function stateText(runId: string, root?: string): string {
   ].join('\n');
 }
 
-/** Stops the run's process group: TERM, then KILL after `graceSeconds`. */
+/** Prints up to `maxBytes` of one of the run's streams, base64-encoded. */
+export function streamText(
+  runId: string,
+  stream: 'stdout' | 'stderr',
+  maxBytes: number,
+  root?: string,
+): string {
+  return [
+    `d=${shellQuote(runDir(runId, root))}`,
+    `head -c ${Math.max(0, Math.floor(maxBytes))} "$d/${stream}" 2>/dev/null | base64 | tr -d '\\n'`,
+  ].join('\n');
+}
+
+/** Records on the host that the run's full output is in the output bucket. */
+export function savedText(runId: string, root?: string): string {
+  return [`d=${shellQuote(runDir(runId, root))}`, '[ -d "$d" ] && : > "$d/saved"', 'exit 0'].join(
+    '\n',
+  );
+}
+
+/** Keeps a staged run from starting, or stops a running one's process group: TERM, then KILL. */
 export function cancelText(runId: string, options: { sudo: boolean; root?: string }): string {
   const dir = runDir(runId, options.root);
   // dash's kill takes `-TERM -<pgid>` (no `--`); sudo runs procps' kill, which wants `--`
@@ -123,6 +193,11 @@ export function cancelText(runId: string, options: { sudo: boolean; root?: strin
     options.sudo ? `sudo -n kill -s ${signal} -- "-$p"` : `kill -${signal} "-$p"`;
   return [
     `d=${shellQuote(dir)}`,
+    '[ -d "$d" ] || exit 0',
+    ': > "$d/cancel"',
+    'ln -s skip:Cancelled "$d/claim" 2>/dev/null && exit 0',
+    // claimed to run: wait for the keeper to record the process group, briefly
+    'for i in 1 2 3 4 5 6 7 8 9 10; do [ -f "$d/pid" ] && break; sleep 0.1; done',
     '[ -f "$d/pid" ] || exit 0',
     '[ -f "$d/exit" ] && exit 0',
     'p=$(cat "$d/pid")',
@@ -133,10 +208,18 @@ export function cancelText(runId: string, options: { sudo: boolean; root?: strin
   ].join('\n');
 }
 
+type Claimed = Extract<RunState, { state: 'running' | 'finished' | 'interrupted' }>;
+
 export type RunState =
   | { state: 'absent' }
+  | { state: 'staged'; cancelRequested: boolean }
+  | { state: 'skipped'; reason: string; cancelRequested: boolean }
   | {
       state: 'running' | 'finished' | 'interrupted';
+      /** A cancel reached the host (recorded there, so any process sees it). */
+      cancelRequested: boolean;
+      /** The full output was copied to the output bucket (recorded on the host). */
+      saved: boolean;
       exitStatus?: number;
       startedAt?: string;
       finishedAt?: string;
@@ -164,11 +247,17 @@ export function parseState(text: string): RunState | undefined {
   const map = fields(text);
   const state = map.get('state');
   if (state === 'absent') return { state };
+  const cancelRequested = map.get('cancel') === '1';
+  if (state === 'staged') return { state, cancelRequested };
+  if (state === 'skipped') return { state, reason: map.get('reason') ?? '', cancelRequested };
   if (state !== 'running' && state !== 'finished' && state !== 'interrupted') return undefined;
+  return { state, cancelRequested, saved: map.get('saved') === '1', ...claimed(map) };
+}
+
+function claimed(map: Map<string, string>): Omit<Claimed, 'state' | 'cancelRequested' | 'saved'> {
   const exit = map.get('exit');
   const size = (key: string): number => Number(map.get(key) ?? 0);
   return {
-    state,
     ...(exit !== undefined && /^\d+$/.test(exit) ? { exitStatus: Number(exit) } : {}),
     ...(map.get('started') ? { startedAt: map.get('started') } : {}),
     ...(map.get('finished') ? { finishedAt: map.get('finished') } : {}),
