@@ -5,7 +5,7 @@ import type { MetaFunction } from '@remix-run/react';
 import { Link, useLoaderData } from '@remix-run/react';
 import type { ReactElement } from 'react';
 import type { CloudCredential } from '@pcm-ops/crds';
-import { credentialRow, type CredentialRow } from '../lib/aws/credential-form.js';
+import { credentialRow, isAws, type CredentialRow } from '../lib/aws/credential-form.js';
 import {
   canI,
   kubeGet,
@@ -40,6 +40,7 @@ export async function loader({ context, request }: LoaderFunctionArgs): Promise<
     }),
   ]);
   const rows = list.items
+    .filter(isAws)
     .map(credentialRow)
     .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   return { namespace: namespace ?? null, rows, create };

@@ -1,6 +1,7 @@
-// One execution: box score, progress per account and region, the per-target grid (or the targets
-// grouped by output, ?view=groups) with live updates, the output viewer (?target=) and the
-// actions, each enabled only when RBAC allows it.
+// One execution, over any provider's machines: box score, progress per place (an account and
+// region, an inventory), the per-target grid (or the targets grouped by output, ?view=groups)
+// with live updates, the output viewer (?target=) and the actions, each enabled only when RBAC
+// allows it.
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/server-runtime';
 import type { MetaFunction, ShouldRevalidateFunction } from '@remix-run/react';
 import { Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
@@ -22,6 +23,7 @@ import {
   targetRows,
   type TargetRow,
 } from '../lib/executions/executions.js';
+import { machineWords } from '../lib/executions/machines.js';
 import { executionHref, phaseClass } from '../lib/links.js';
 import { useLiveExecution } from '../lib/views/live.js';
 import { groupsView, type GroupsView, type OutputSample } from '../lib/executions/output-groups.js';
@@ -193,19 +195,22 @@ function rowProblem(row: AccountRow): string {
   return row.state && row.state !== 'Resolved' ? row.state : '';
 }
 
+/** The places of the run, one row each, in the words of their providers. */
 function Accounts({ status }: { status: DetailData['status'] }): ReactElement | null {
   const accounts = status.accounts ?? [];
   if (accounts.length === 0) return null;
+  const words = machineWords(accounts.map((row) => row.provider));
+  const label = `${words.places[0]!.toUpperCase()}${words.places.slice(1)}`;
   return (
     <details className="accounts" open={accounts.length <= 6}>
       <summary>
-        {accounts.length} {accounts.length === 1 ? 'account and region' : 'accounts and regions'}
+        {accounts.length} {accounts.length === 1 ? words.place : words.places}
       </summary>
-      <table className="grid compact" aria-label="Accounts and regions">
+      <table className="grid compact" aria-label={label}>
         <thead>
           <tr>
-            <th>Account</th>
-            <th>Region</th>
+            <th>{words.scope}</th>
+            {words.region ? <th>{words.region}</th> : null}
             <th>Credential</th>
             <th>Targets</th>
             <th>Succeeded</th>
@@ -217,7 +222,7 @@ function Accounts({ status }: { status: DetailData['status'] }): ReactElement | 
           {accounts.map((row, at) => (
             <tr key={`${at}/${row.accountId}/${row.region}/${row.target ?? ''}`}>
               <td>{row.accountId}</td>
-              <td>{row.region}</td>
+              {words.region ? <td>{row.region}</td> : null}
               <td>{row.credential}</td>
               <td>{row.total}</td>
               <td>{row.succeeded ?? 0}</td>
@@ -305,7 +310,7 @@ export default function ExecutionDetail(): ReactElement {
   return (
     <>
       <nav className="crumbs">
-        <Link to="/aws/executions">AWS executions</Link> / {data.namespace} /{' '}
+        <Link to="/aws/executions">Executions</Link> / {data.namespace} /{' '}
         <Link to={executionHref(data.namespace, data.name)}>{data.name}</Link>
       </nav>
       <header className="title">

@@ -20,6 +20,7 @@ import {
   type DiscoveryPlan,
   type InstanceFilters,
 } from '../lib/aws/instance-filters.js';
+import { isAws } from '../lib/aws/credential-form.js';
 import { kubeGet, PCM, pageNamespace, requireUser } from '../lib/server/kube.server.js';
 import { RouteError } from '../lib/views/route-error.js';
 import {
@@ -48,7 +49,10 @@ export async function loader({ context, request }: LoaderFunctionArgs): Promise<
     context,
     `${PCM}/namespaces/${namespace}/cloudcredentials`,
   );
-  const credentials = list.items.map(credentialChoice).sort((a, b) => a.name.localeCompare(b.name));
+  const credentials = list.items
+    .filter(isAws)
+    .map(credentialChoice)
+    .sort((a, b) => a.name.localeCompare(b.name));
   const filters = filtersFrom(url.searchParams);
   return {
     namespace,

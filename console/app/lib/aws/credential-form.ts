@@ -341,6 +341,10 @@ export function credentialToForm(credential: CloudCredential): CredentialForm {
   };
 }
 
+/** A credential of the AWS section (spec.provider aws, the default). */
+export const isAws = (credential: CloudCredential): boolean =>
+  (credential.spec.provider ?? 'aws') === 'aws';
+
 /** What kind of credential it is, in words, for the list. */
 export function credentialKind(credential: CloudCredential): string {
   const source = credential.spec.aws?.source;

@@ -522,15 +522,21 @@ function tagForm(first: ExecutionTarget): Partial<ExecutionForm> {
   };
 }
 
+/** The machines one target names, in either spelling, unless it reaches organization accounts. */
+function namedIds(targets: ExecutionTarget[]): string[] | undefined {
+  const [only] = targets;
+  if (targets.length !== 1 || !only || only.organizationAccounts) return undefined;
+  return only.instanceIds ?? only.ids;
+}
+
 function selectorForm(
   targets: ExecutionTarget[],
   credentials: readonly CredentialChoice[],
 ): Partial<ExecutionForm> {
   const first = targets[0];
   if (first && commonSelector(targets)) return tagForm(first);
-  const ids = first?.instanceIds ?? first?.ids;
-  if (targets.length === 1 && ids && !first?.organizationAccounts)
-    return { targetMode: 'ids', instanceIds: ids.join('\n') };
+  const ids = namedIds(targets);
+  if (ids) return { targetMode: 'ids', instanceIds: ids.join('\n') };
   const csv = csvOf(targets, credentials);
   if (csv) return { targetMode: 'csv', csv };
   return { targetMode: 'cloned', clonedTargets: targets };

@@ -1,6 +1,6 @@
 import type { CloudCredential } from '@pcm-ops/crds';
 import { describe, expect, it } from 'vitest';
-import { targetRows, withProviders } from './executions.js';
+import { targetRows, withProviders, withRowProviders } from './executions.js';
 import { batch } from './fixtures/detail-fixtures.js';
 
 const credential = (name: string, provider: 'aws' | 'ssh'): CloudCredential =>
@@ -23,5 +23,19 @@ describe('withProviders', () => {
       ['i-00000002', 'aws', '111111111111', 'eu-west-1'],
       ['i-00000003', 'aws', '111111111111', 'eu-west-1'],
     ]);
+  });
+});
+
+describe('withRowProviders', () => {
+  it('gives each place row its provider: recorded, else its credential’s', () => {
+    const status = {
+      accounts: [
+        { credential: 'prod', accountId: '111111111111', region: 'eu-west-1', total: 1 },
+        { credential: 'lab-ops', accountId: 'lab', region: '', total: 2 },
+        { credential: 'gone', accountId: '222222222222', region: 'eu-west-1', total: 1 },
+      ],
+    };
+    const rows = withRowProviders(status, [credential('lab-ops', 'ssh')]).accounts ?? [];
+    expect(rows.map((row) => row.provider)).toEqual([undefined, 'ssh', undefined]);
   });
 });

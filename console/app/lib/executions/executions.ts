@@ -127,3 +127,19 @@ export function withProviders(
     return provider ? { ...batch, spec: { ...batch.spec, provider } } : batch;
   });
 }
+
+type PlaceRow = NonNullable<NonNullable<ScriptExecution['status']>['accounts']>[number];
+
+/** The status with the provider of each place row: what it records, else its credential's. */
+export function withRowProviders(
+  status: NonNullable<ScriptExecution['status']>,
+  credentials: readonly CloudCredential[],
+): NonNullable<ScriptExecution['status']> {
+  if (!status.accounts) return status;
+  const providers = new Map(credentials.map((c) => [c.metadata.name, c.spec.provider]));
+  const rows = status.accounts.map((row: PlaceRow) => {
+    const provider = row.provider ?? providers.get(row.credential);
+    return provider ? { ...row, provider } : row;
+  });
+  return { ...status, accounts: rows };
+}

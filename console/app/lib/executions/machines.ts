@@ -14,6 +14,9 @@ export interface MachineWords {
   scope: string;
   /** Column heading for the region; null where the provider has none. */
   region: string | null;
+  /** One place of a run, and several, in a sentence: an account and region, an inventory. */
+  place: string;
+  places: string;
 }
 
 export const MACHINE_WORDS: Record<ProviderName, MachineWords> = {
@@ -23,8 +26,18 @@ export const MACHINE_WORDS: Record<ProviderName, MachineWords> = {
     id: 'instance id',
     scope: 'Account',
     region: 'Region',
+    place: 'account and region',
+    places: 'accounts and regions',
   },
-  ssh: { machine: 'Host', machines: 'hosts', id: 'host name', scope: 'Inventory', region: null },
+  ssh: {
+    machine: 'Host',
+    machines: 'hosts',
+    id: 'host name',
+    scope: 'Inventory',
+    region: null,
+    place: 'inventory',
+    places: 'inventories',
+  },
 };
 
 const MIXED: MachineWords = {
@@ -33,6 +46,8 @@ const MIXED: MachineWords = {
   id: 'machine id',
   scope: 'Account or inventory',
   region: 'Region',
+  place: 'place',
+  places: 'places',
 };
 
 const known = (provider: string | undefined): ProviderName => (provider === 'ssh' ? 'ssh' : 'aws');

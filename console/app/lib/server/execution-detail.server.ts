@@ -1,7 +1,7 @@
 // The detail page's reads: the execution, its batches and the user's permissions, as the user.
 import { json, type AppLoadContext } from '@remix-run/server-runtime';
 import type { CloudCredential, ExecutionBatch, ScriptExecution } from '@pcm-ops/crds';
-import { withProviders } from '../executions/executions.js';
+import { withProviders, withRowProviders } from '../executions/executions.js';
 import { canI, kubeGet, kubeGetOr, requireUser, type Permission } from './kube.server.js';
 import { PCM } from '../links.js';
 
@@ -42,7 +42,13 @@ export async function readExecution(
     const owners = (batch.metadata.ownerReferences ?? []) as { uid?: string }[];
     return owners.length === 0 || owners.some((owner) => owner.uid === uid);
   });
-  return { namespace, name, execution, batches: withProviders(current, credentials.items) };
+  const status = execution.status && withRowProviders(execution.status, credentials.items);
+  return {
+    namespace,
+    name,
+    execution: { ...execution, ...(status ? { status } : {}) },
+    batches: withProviders(current, credentials.items),
+  };
 }
 
 /** '' when the user may `verb` scriptexecutions in the namespace, else why not. */

@@ -6,6 +6,7 @@
 import { Link, useNavigate, useSearchParams } from '@remix-run/react';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
 import type { TargetRow } from '../executions/executions.js';
+import { machineWords, type MachineWords } from '../executions/machines.js';
 import { phaseClass } from '../links.js';
 import {
   facets,
@@ -20,13 +21,18 @@ import {
 export const ROW_HEIGHT = 28;
 const VIEWPORT_ROWS = 20;
 const OVERSCAN = 10;
-const COLUMNS: ReadonlyArray<{ key: SortKey; label: string }> = [
-  { key: 'instance', label: 'Instance' },
-  { key: 'account', label: 'Account' },
-  { key: 'region', label: 'Region' },
-  { key: 'status', label: 'Status' },
-  { key: 'exit', label: 'Exit' },
-];
+type Column = { key: SortKey; label: string };
+
+/** The grid's columns in the words of its rows' providers: no region for SSH hosts alone. */
+function columnsFor(words: MachineWords): Column[] {
+  return [
+    { key: 'instance', label: words.machine },
+    { key: 'account', label: words.scope },
+    ...(words.region ? [{ key: 'region' as const, label: words.region }] : []),
+    { key: 'status', label: 'Status' },
+    { key: 'exit', label: 'Exit' },
+  ];
+}
 const KEY_STEPS: Record<string, number> = {
   ArrowDown: 1,
   ArrowUp: -1,
@@ -52,12 +58,13 @@ function useGridView(): [GridView, (view: GridView) => void, URLSearchParams] {
 }
 
 function Filter(props: {
+  name: string;
   label: string;
   value: string;
   options: string[];
   onChange: (value: string) => void;
 }): ReactElement {
-  const id = `grid-filter-${props.label.toLowerCase()}`;
+  const id = `grid-filter-${props.name}`;
   return (
     <span>
       <label htmlFor={id}>{props.label}</label>{' '}
@@ -74,7 +81,7 @@ function Filter(props: {
 }
 
 function SortHeader(props: {
-  column: { key: SortKey; label: string };
+  column: Column;
   view: GridView;
   onSort: (key: SortKey) => void;
 }): ReactElement {
@@ -95,6 +102,7 @@ function Row(props: {
   href: string;
   selected: boolean;
   active: boolean;
+  regions: boolean;
 }): ReactElement {
   const { row } = props;
   return (
@@ -110,7 +118,7 @@ function Row(props: {
         </Link>
       </td>
       <td>{row.accountId}</td>
-      <td>{row.region}</td>
+      {props.regions ? <td>{row.region}</td> : null}
       <td>
         <span className={phaseClass(row.status)} data-status>
           {row.status}
@@ -122,7 +130,8 @@ function Row(props: {
 }
 
 /** A spacer row whose height is set through the CSSOM once hydrated (CSP allows that). */
-function Spacer({ rows, hydrated }: { rows: number; hydrated: boolean }): ReactElement | null {
+function Spacer(props: { rows: number; hydrated: boolean; columns: number }): ReactElement | null {
+  const { rows, hydrated } = props;
   if (rows <= 0) return null;
   return (
     <tr
@@ -130,7 +139,7 @@ function Spacer({ rows, hydrated }: { rows: number; hydrated: boolean }): ReactE
       className="spacer"
       style={hydrated ? { height: rows * ROW_HEIGHT } : undefined}
     >
-      <td colSpan={COLUMNS.length} />
+      <td colSpan={props.columns} />
     </tr>
   );
 }
@@ -140,30 +149,37 @@ function GridControls(props: {
   shown: number;
   view: GridView;
   onChange: (view: GridView) => void;
+  words: MachineWords;
 }): ReactElement {
+  const { words } = props;
   const choices = useMemo(() => facets(props.rows), [props.rows]);
   const set = (key: 'status' | 'account' | 'region') => (value: string) =>
     props.onChange({ ...props.view, [key]: value });
   return (
     <div className="grid-controls" role="group" aria-label="Filter targets">
       <Filter
+        name="status"
         label="Status"
         value={props.view.status}
         options={choices.statuses}
         onChange={set('status')}
       />
       <Filter
-        label="Account"
+        name="account"
+        label={words.scope}
         value={props.view.account}
         options={choices.accounts}
         onChange={set('account')}
       />
-      <Filter
-        label="Region"
-        value={props.view.region}
-        options={choices.regions}
-        onChange={set('region')}
-      />
+      {words.region ? (
+        <Filter
+          name="region"
+          label={words.region}
+          value={props.view.region}
+          options={choices.regions}
+          onChange={set('region')}
+        />
+      ) : null}
       <span className="muted" data-shown>
         {props.shown === props.rows.length
           ? `${props.rows.length} targets`
@@ -180,6 +196,8 @@ export function TargetGrid(props: {
   const [view, changeView, search] = useGridView();
   const navigate = useNavigate();
   const shown = useMemo(() => visibleRows(props.rows, view), [props.rows, view]);
+  const words = useMemo(() => machineWords(props.rows.map((row) => row.provider)), [props.rows]);
+  const columns = columnsFor(words);
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [active, setActive] = useState(-1);
@@ -220,7 +238,13 @@ export function TargetGrid(props: {
   const activeRow = shown[active];
   return (
     <div className="targets">
-      <GridControls rows={props.rows} shown={shown.length} view={view} onChange={changeView} />
+      <GridControls
+        rows={props.rows}
+        shown={shown.length}
+        view={view}
+        onChange={changeView}
+        words={words}
+      />
       <div
         ref={scroller}
         className="grid-scroll"
@@ -234,13 +258,13 @@ export function TargetGrid(props: {
         <table className="grid virtual" aria-label="Targets" aria-rowcount={shown.length + 1}>
           <thead>
             <tr>
-              {COLUMNS.map((column) => (
+              {columns.map((column) => (
                 <SortHeader key={column.key} column={column} view={view} onSort={onSort} />
               ))}
             </tr>
           </thead>
           <tbody>
-            <Spacer rows={start} hydrated={hydrated} />
+            <Spacer rows={start} hydrated={hydrated} columns={columns.length} />
             {shown.slice(start, end).map((row, offset) => (
               <Row
                 key={row.instanceId}
@@ -248,9 +272,10 @@ export function TargetGrid(props: {
                 href={targetHref(search, row.instanceId)}
                 selected={row.instanceId === props.selected}
                 active={start + offset === active}
+                regions={words.region !== null}
               />
             ))}
-            <Spacer rows={shown.length - end} hydrated={hydrated} />
+            <Spacer rows={shown.length - end} hydrated={hydrated} columns={columns.length} />
           </tbody>
         </table>
         {shown.length === 0 ? <p className="muted">No targets match these filters.</p> : null}
