@@ -5,10 +5,10 @@ import {
   credentialKind,
   credentialRow,
   credentialToForm,
-  ownedSecret,
   planCredential,
   type CredentialForm,
 } from './credential-form.js';
+import { ownedSecret } from '../forms/credential-plan.js';
 
 const keysForm: CredentialForm = {
   ...EMPTY_CREDENTIAL_FORM,

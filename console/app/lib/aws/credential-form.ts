@@ -7,6 +7,12 @@ import {
   type CloudCredential,
   type CloudCredentialInput,
 } from '@pcm-ops/crds';
+import {
+  MANAGED_BY,
+  type CredentialFields,
+  type CredentialPlan,
+  type SecretManifest,
+} from '../forms/credential-plan.js';
 import { checkedOf, choiceOf, textOf } from '../forms/form-data.js';
 import { hasErrors, zodFormErrors, type FormErrors } from '../forms/form-errors.js';
 
@@ -63,7 +69,6 @@ export const EMPTY_CREDENTIAL_FORM: CredentialForm = {
 export const SECRET_FIELDS = ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const SECRET_SUFFIX = '-aws-keys';
-const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'pcm-ops-console' };
 
 const TEXT_FIELDS = (Object.keys(EMPTY_CREDENTIAL_FORM) as Array<keyof CredentialForm>).filter(
   (field): field is Exclude<keyof CredentialForm, 'organization' | 'source'> =>
@@ -111,6 +116,13 @@ export function credentialFieldOf(apiPath: string): string {
   ];
   return known.includes(last) ? last : 'form';
 }
+
+/** Where the API server's refusals of an AWS credential and its key Secret are shown. */
+const AWS_FIELDS: CredentialFields = {
+  fieldOf: credentialFieldOf,
+  secretField: 'accessKeyId',
+  secretWords: 'The Secret for the keys',
+};
 
 const trimmed = (value: string): string | undefined => value.trim() || undefined;
 
@@ -204,32 +216,6 @@ function keyErrors(form: CredentialForm, keysRequired: boolean): FormErrors {
   return errors;
 }
 
-export interface CredentialPlan {
-  credential: CloudCredentialInput;
-  /** The Secret to create first-class with the credential, when new keys were typed. */
-  secret?: SecretManifest;
-}
-
-export interface SecretManifest {
-  apiVersion: 'v1';
-  kind: 'Secret';
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    ownerReferences?: OwnerReference[];
-  };
-  type: 'Opaque';
-  stringData: Record<string, string>;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-}
-
 function secretManifest(form: CredentialForm, name: string): SecretManifest {
   const stringData: Record<string, string> = {
     accessKeyId: form.accessKeyId.trim(),
@@ -278,20 +264,9 @@ export function planCredential(
   if (hasErrors(all)) return { errors: all };
   const newKeys = form.source === 'keys' && form.accessKeyId.trim() !== '';
   const plan: CredentialPlan = newKeys
-    ? { credential, secret: secretManifest(form, secretName) }
-    : { credential };
+    ? { credential, secret: secretManifest(form, secretName), fields: AWS_FIELDS }
+    : { credential, fields: AWS_FIELDS };
   return { plan, errors: {} };
-}
-
-/** The Secret, owned by the credential so deleting the credential deletes its keys. */
-export function ownedSecret(secret: SecretManifest, owner: CloudCredential): SecretManifest {
-  const reference: OwnerReference = {
-    apiVersion: API_VERSION,
-    kind: 'CloudCredential',
-    name: owner.metadata.name ?? '',
-    uid: owner.metadata.uid ?? '',
-  };
-  return { ...secret, metadata: { ...secret.metadata, ownerReferences: [reference] } };
 }
 
 type AwsSpec = NonNullable<CloudCredential['spec']['aws']>;

@@ -15,12 +15,16 @@ function add(errors: FormErrors, field: string, message: string): void {
   if (!errors[field]) errors[field] = message;
 }
 
-/** One message per field, each naming the API field it concerns, as admission would. */
-export function zodFormErrors(error: z.ZodError, fieldOf: FieldOf): FormErrors {
+/** A form field's name in words, for the messages; without one they name the API path. */
+export type LabelOf = (field: string) => string | undefined;
+
+/** One message per field, each naming the field it concerns (as admission would, or in words). */
+export function zodFormErrors(error: z.ZodError, fieldOf: FieldOf, labelOf?: LabelOf): FormErrors {
   const errors: FormErrors = {};
   for (const issue of error.issues) {
     const apiPath = formatPath(issue.path);
-    add(errors, fieldOf(apiPath), `${apiPath}: ${issue.message}`);
+    const field = fieldOf(apiPath);
+    add(errors, field, `${labelOf?.(field) ?? apiPath}: ${issue.message}`);
   }
   return errors;
 }
@@ -35,14 +39,27 @@ interface KubeStatus {
   details?: { causes?: StatusCause[] };
 }
 
+function addCause(
+  errors: FormErrors,
+  cause: StatusCause,
+  fieldOf: FieldOf,
+  labelOf?: LabelOf,
+): void {
+  if (!cause.field) return;
+  const field = fieldOf(cause.field);
+  add(errors, field, `${labelOf?.(field) ?? cause.field}: ${cause.message ?? 'invalid'}`);
+}
+
 /** The API server's refusal, spread over the fields its causes name (`form` for the rest). */
-export function statusFormErrors(body: unknown, status: number, fieldOf: FieldOf): FormErrors {
+export function statusFormErrors(
+  body: unknown,
+  status: number,
+  fieldOf: FieldOf,
+  labelOf?: LabelOf,
+): FormErrors {
   const answer = (body ?? {}) as KubeStatus;
   const errors: FormErrors = {};
-  for (const cause of answer.details?.causes ?? []) {
-    if (!cause.field) continue;
-    add(errors, fieldOf(cause.field), `${cause.field}: ${cause.message ?? 'invalid'}`);
-  }
+  for (const cause of answer.details?.causes ?? []) addCause(errors, cause, fieldOf, labelOf);
   const message = answer.message ?? `the API server answered ${status}`;
   add(errors, 'form', status === 403 ? `Not allowed: ${message}` : message);
   return errors;

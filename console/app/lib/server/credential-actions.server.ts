@@ -6,7 +6,7 @@
 // after the last write finds the whole pair when it comes back.
 import type { CloudCredential } from '@pcm-ops/crds';
 import type { Kube, KubeReply } from './actions.server.js';
-import { credentialFieldOf, ownedSecret, type CredentialPlan } from '../aws/credential-form.js';
+import { ownedSecret, type CredentialPlan } from '../forms/credential-plan.js';
 import { statusFormErrors, type FormErrors } from '../forms/form-errors.js';
 import { PCM } from '../links.js';
 
@@ -26,19 +26,21 @@ export interface CredentialOutcome {
   status?: number;
 }
 
-function refusal(reply: KubeReply): CredentialOutcome {
+function refusal(reply: KubeReply, plan: CredentialPlan): CredentialOutcome {
+  const { fieldOf, labelOf } = plan.fields;
   return {
-    errors: statusFormErrors(reply.body, reply.status, credentialFieldOf),
+    errors: statusFormErrors(reply.body, reply.status, fieldOf, labelOf),
     status: reply.status,
   };
 }
 
-/** A refusal of the Secret is shown on the key fields: the user can act there. */
-function secretRefusal(reply: KubeReply): CredentialOutcome {
-  const { errors = {} } = refusal(reply);
+/** A refusal of the Secret is shown where its values were typed: the user can act there. */
+function secretRefusal(reply: KubeReply, plan: CredentialPlan): CredentialOutcome {
+  const { errors = {} } = refusal(reply, plan);
+  const { secretField, secretWords } = plan.fields;
   return {
     status: reply.status,
-    errors: { ...errors, accessKeyId: `The Secret for the keys was refused: ${errors.form ?? ''}` },
+    errors: { ...errors, [secretField]: `${secretWords} was refused: ${errors.form ?? ''}` },
   };
 }
 
@@ -53,10 +55,10 @@ async function dryRun(
   const target =
     method === 'POST' ? credentialsPath(namespace) : `${credentialsPath(namespace)}/${name}`;
   const checked = await kube(method, `${target}${DRY_RUN}`, plan.credential);
-  if (!checked.ok) return refusal(checked);
+  if (!checked.ok) return refusal(checked, plan);
   if (!plan.secret) return undefined;
   const secret = await kube('POST', `${secretsPath(namespace)}${DRY_RUN}`, plan.secret);
-  return secret.ok ? undefined : secretRefusal(secret);
+  return secret.ok ? undefined : secretRefusal(secret, plan);
 }
 
 async function removeCredential(kube: Kube, owner: CloudCredential): Promise<void> {
@@ -83,25 +85,26 @@ export async function createCredential(
   if (signal.aborted) return { errors: ABANDONED };
   const namespace = plan.credential.metadata.namespace ?? '';
   const created = await kube('POST', credentialsPath(namespace), plan.credential);
-  if (!created.ok) return refusal(created);
+  if (!created.ok) return refusal(created, plan);
   if (!plan.secret) return {};
-  return addSecret(plan.secret, created.body as CloudCredential, kube, signal);
+  return addSecret(plan, created.body as CloudCredential, kube, signal);
 }
 
 /** The second write: the Secret owned by the credential, or, failing that, no credential either. */
 async function addSecret(
-  secret: NonNullable<CredentialPlan['secret']>,
+  plan: CredentialPlan,
   owner: CloudCredential,
   kube: Kube,
   signal: AbortSignal,
 ): Promise<CredentialOutcome> {
   const namespace = owner.metadata.namespace ?? '';
-  const written = signal.aborted
-    ? undefined
-    : await kube('POST', secretsPath(namespace), ownedSecret(secret, owner));
+  const written =
+    signal.aborted || !plan.secret
+      ? undefined
+      : await kube('POST', secretsPath(namespace), ownedSecret(plan.secret, owner));
   if (written?.ok && !signal.aborted) return {};
   await removeCredential(kube, owner);
-  return written && !written.ok ? secretRefusal(written) : { errors: ABANDONED };
+  return written && !written.ok ? secretRefusal(written, plan) : { errors: ABANDONED };
 }
 
 /**
@@ -128,9 +131,9 @@ export async function updateCredential(
   const namespace = stored.metadata.namespace ?? '';
   if (plan.secret) {
     const secret = await kube('POST', secretsPath(namespace), ownedSecret(plan.secret, stored));
-    if (!secret.ok) return secretRefusal(secret);
+    if (!secret.ok) return secretRefusal(secret, plan);
   }
   const path = `${credentialsPath(namespace)}/${stored.metadata.name ?? ''}`;
   const replaced = await kube('PUT', path, credential);
-  return replaced.ok ? {} : refusal(replaced);
+  return replaced.ok ? {} : refusal(replaced, plan);
 }

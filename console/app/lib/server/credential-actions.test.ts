@@ -2,11 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Kube, KubeReply } from './actions.server.js';
 import { replyMessage } from './actions.server.js';
 import { createCredential } from './credential-actions.server.js';
-import {
-  EMPTY_CREDENTIAL_FORM,
-  planCredential,
-  type CredentialPlan,
-} from '../aws/credential-form.js';
+import { EMPTY_CREDENTIAL_FORM, planCredential } from '../aws/credential-form.js';
+import type { CredentialPlan } from '../forms/credential-plan.js';
 
 const plan = planCredential({
   ...EMPTY_CREDENTIAL_FORM,
