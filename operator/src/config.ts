@@ -103,6 +103,27 @@ const ConfigSchema = z.object({
     .describe(
       'Endpoint of an S3-compatible store for the output bucket (path-style requests); defaults to PCM_OPS_AWS_ENDPOINT_URL.',
     ),
+  PCM_OPS_SSH_MAX_SESSIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .default(64)
+    .describe('SSH commands run at once across every host and credential (the global cap).'),
+  PCM_OPS_SSH_SESSIONS_PER_HOST: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe(
+      "SSH commands run at once on one host, over its one shared connection (under OpenSSH's MaxSessions, 10 by default).",
+    ),
+  PCM_OPS_SSH_IDLE_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(60)
+    .describe('A shared SSH connection nobody used for this long is closed.'),
   PCM_OPS_AMBIENT_NAMESPACES: z
     .string()
     .optional()

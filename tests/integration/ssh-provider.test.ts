@@ -324,6 +324,30 @@ describe('Linux hosts over SSH', () => {
       expect(runsOn(host, 'failing')).toBeLessThanOrEqual(1);
   });
 
+  it('reaches each host over one shared connection for every command of a run', async () => {
+    const hosts = fleet.hosts.slice(3, 6);
+    const count = (host: SshHost, pattern: RegExp): number =>
+      readFileSync(host.logPath, 'utf8')
+        .split('\n')
+        .filter((line) => pattern.test(line)).length;
+    const seen = () =>
+      hosts.map((host) => ({
+        logins: count(host, /Accepted publickey for/),
+        commands: count(host, /Starting session: command/),
+      }));
+    const before = seen();
+    await run('pooled', {}, 'sleep 3; echo done', {
+      targets: [{ credentialRef: { name: 'lab-ops' }, ids: hosts.map((host) => host.name) }],
+    });
+    expect((await ended('pooled')).status?.phase).toBe('Succeeded');
+    const after = seen();
+    for (const [at, was] of before.entries()) {
+      // the start and several polls of its state, over at most one new login
+      expect(after[at]!.commands - was.commands).toBeGreaterThanOrEqual(3);
+      expect(after[at]!.logins - was.logins).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('runs one execution over AWS instances and SSH hosts together, with rows per location', async () => {
     const { instanceIds } = await h.fleet({
       accounts: [HUB_ACCOUNT],

@@ -109,45 +109,37 @@ export function open(host: HostEndpoint, login: Login, sock?: Readable): Promise
   });
 }
 
-/** Opens a session to `host` through `bastion`: both hosts' keys are verified. */
-export async function openVia(
-  bastion: HostEndpoint,
+/**
+ * Opens a logged-in session to `host` over a channel of `jump`, a logged-in session to its
+ * bastion (named `via`): the host's key is verified as for a direct connection. Closing the
+ * bastion's session closes this one.
+ */
+export async function openThrough(
+  jump: Client,
+  via: string,
   host: HostEndpoint,
   login: Login,
-): Promise<{ client: Client; close(): void }> {
-  const jump = await open(bastion, login);
-  try {
-    const stream = await new Promise<ClientChannel>((resolve, reject) =>
-      jump.forwardOut('127.0.0.1', 0, host.address, host.port, (error, channel) =>
-        error
-          ? reject(
-              new ConnectFailed(
-                'ConnectionFailed',
-                `${host.name} via ${bastion.name}: ${error.message}`,
-              ),
-            )
-          : resolve(channel),
-      ),
-    );
-    const client = await open(host, login, stream);
-    return {
-      client,
-      close: () => {
-        client.end();
-        jump.end();
-      },
-    };
-  } catch (error) {
-    jump.end();
-    throw error;
-  }
+): Promise<Client> {
+  const stream = await new Promise<ClientChannel>((resolve, reject) =>
+    jump.forwardOut('127.0.0.1', 0, host.address, host.port, (error, channel) =>
+      error
+        ? reject(new ConnectFailed('ConnectionFailed', `${host.name} via ${via}: ${error.message}`))
+        : resolve(channel),
+    ),
+  );
+  const client = await open(host, login, stream);
+  jump.once('close', () => client.end());
+  return client;
 }
+
+/** A command could not get a channel on a session (it had died): nothing ran. */
+export class ChannelFailed extends Error {}
 
 /** Runs one command, writing `input` to its stdin; resolves when the channel closes. */
 export function run(client: Client, command: string, input = ''): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     client.exec(command, (error, channel) => {
-      if (error) return reject(error);
+      if (error) return reject(new ChannelFailed(error.message));
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       channel.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -191,25 +183,21 @@ export function answersSsh(stream: Duplex, timeoutMs: number): Promise<boolean> 
   });
 }
 
-/** Whether the host answers SSH, directly or through a logged-in bastion's forward. */
-export async function reachable(
+/** Whether the host answers SSH at its address. */
+export function reachable(host: HostEndpoint, timeoutMs: number): Promise<boolean> {
+  return answersSsh(connect({ host: host.address, port: host.port }), timeoutMs);
+}
+
+/** Whether the host answers SSH through `jump`, a logged-in session to its bastion. */
+export async function reachableThrough(
+  jump: Client,
   host: HostEndpoint,
   timeoutMs: number,
-  via?: { bastion: HostEndpoint; login: Login },
 ): Promise<boolean> {
-  if (!via) return answersSsh(connect({ host: host.address, port: host.port }), timeoutMs);
-  const jump = await open(via.bastion, { ...via.login, connectTimeoutMs: timeoutMs }).catch(
-    () => undefined,
+  const channel = await new Promise<ClientChannel | undefined>((resolve) =>
+    jump.forwardOut('127.0.0.1', 0, host.address, host.port, (error, stream) =>
+      resolve(error ? undefined : stream),
+    ),
   );
-  if (!jump) return false;
-  try {
-    const channel = await new Promise<ClientChannel | undefined>((resolve) =>
-      jump.forwardOut('127.0.0.1', 0, host.address, host.port, (error, stream) =>
-        resolve(error ? undefined : stream),
-      ),
-    );
-    return channel ? await answersSsh(channel, timeoutMs) : false;
-  } finally {
-    jump.end();
-  }
+  return channel ? answersSsh(channel, timeoutMs) : false;
 }

@@ -10,7 +10,8 @@
  * vanished is Interrupted, never run again.
  */
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
+import pLimit, { type LimitFunction } from 'p-limit';
+import ssh2, { type Client } from 'ssh2';
 import {
   HOST_INVENTORY,
   type BatchInvocation,
@@ -42,14 +43,16 @@ import {
   ConnectFailed,
   fingerprintOf,
   open,
-  openVia,
+  openThrough,
   reachable,
+  reachableThrough,
   run,
   type CommandResult,
   type HostEndpoint,
   type Login,
 } from './connection.js';
 import { HostKeys } from './host-keys.js';
+import { SessionPool } from './pool.js';
 import {
   ALREADY_STARTED,
   cancelText,
@@ -140,7 +143,18 @@ export class SshProvider implements Provider {
   /** Recent probes, by inventory, host and address: when, and whether it answered. */
   private readonly probes = new Map<string, { at: number; answered: Promise<boolean> }>();
 
+  private readonly pool: SessionPool;
+  /** The global cap: SSH commands at once, over every host and credential. */
+  private readonly sessions: LimitFunction;
+
   constructor(private readonly context: ProviderContext) {
+    const { config } = context;
+    this.pool = new SessionPool({
+      maxConnections: config.PCM_OPS_SSH_MAX_SESSIONS,
+      channelsPerHost: config.PCM_OPS_SSH_SESSIONS_PER_HOST,
+      idleMs: config.PCM_OPS_SSH_IDLE_SECONDS * 1000,
+    });
+    this.sessions = pLimit(config.PCM_OPS_SSH_MAX_SESSIONS);
     this.inventories = context.watch<HostInventory>(HOST_INVENTORY, (inventory) => {
       const { namespace = '', name } = inventory.metadata;
       context.requeueCredentials(namespace, (cc) => cc.spec.ssh?.inventoryRef.name === name);
@@ -320,13 +334,15 @@ export class SshProvider implements Provider {
     for (const [key, probe] of this.probes)
       if (now - probe.at >= REACHABILITY_TTL_MS) this.probes.delete(key);
     const timeout = Math.min(PROBE_TIMEOUT_MS, reached.login.connectTimeoutMs);
+    const target = this.endpoint(reached, host);
     const bastion = host.bastion
       ? reached.inventory.spec.hosts.find((h) => h.name === host.bastion)
       : undefined;
-    const via = bastion
-      ? { bastion: this.endpoint(reached, bastion), login: reached.login }
-      : undefined;
-    const answered = reachable(this.endpoint(reached, host), timeout, via);
+    const answered = bastion
+      ? this.overBastion(reached, bastion, (jump) => reachableThrough(jump, target, timeout)).catch(
+          () => false,
+        )
+      : reachable(target, timeout);
     this.probes.set(id, { at: now, answered });
     void answered.then((yes) => {
       if (!yes && this.probes.get(id)?.answered === answered) this.probes.delete(id);
@@ -349,25 +365,58 @@ export class SshProvider implements Provider {
     };
   }
 
-  /** Runs one command on a host, through its bastion when it has one. */
-  private async onHost(
+  /**
+   * The pooled connection a host is reached over: one per inventory entry as written (address,
+   * port, pinned key, bastion) and login (user, key, key policy), so an edit opens a new one.
+   */
+  private connectionId(reached: Reached, host: InventoryHost): string {
+    const { namespace = '', name = '' } = reached.inventory.metadata;
+    const { user, hostKeyPolicy } = reached.ssh;
+    return JSON.stringify([namespace, name, host, user, reached.keyFingerprint, hostKeyPolicy]);
+  }
+
+  private connect(reached: Reached, host: InventoryHost): Promise<Client> {
+    const target = this.endpoint(reached, host);
+    const bastion = host.bastion
+      ? reached.inventory.spec.hosts.find((h) => h.name === host.bastion)
+      : undefined;
+    if (!bastion) return open(target, reached.login);
+    return this.overBastion(reached, bastion, (jump) =>
+      openThrough(jump, bastion.name, target, reached.login),
+    );
+  }
+
+  /** Runs `work` on the bastion's own pooled connection. */
+  private overBastion<T>(
+    reached: Reached,
+    bastion: InventoryHost,
+    work: (jump: Client) => Promise<T>,
+  ): Promise<T> {
+    return this.pool.use(
+      this.connectionId(reached, bastion),
+      () => open(this.endpoint(reached, bastion), reached.login),
+      work,
+    );
+  }
+
+  /** Runs one command on a host, through its bastion when it has one, over a pooled connection. */
+  private onHost(
     reached: Reached,
     host: InventoryHost,
     command: string,
     input = '',
   ): Promise<CommandResult> {
-    const target = this.endpoint(reached, host);
-    const bastion = host.bastion
-      ? reached.inventory.spec.hosts.find((h) => h.name === host.bastion)
-      : undefined;
-    const session = bastion
-      ? await openVia(this.endpoint(reached, bastion), target, reached.login)
-      : await open(target, reached.login).then((client) => ({ client, close: () => client.end() }));
-    try {
-      return await run(session.client, command, input);
-    } finally {
-      session.close();
-    }
+    return this.sessions(() =>
+      this.pool.use(
+        this.connectionId(reached, host),
+        () => this.connect(reached, host),
+        (client) => run(client, command, input),
+      ),
+    );
+  }
+
+  close(): void {
+    this.pool.close();
   }
 
   private hostsOf(reached: Reached, names: readonly string[]): (InventoryHost | string)[] {
