@@ -10,11 +10,10 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
-import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HUB_ACCOUNT, useOperator, type Harness } from '../support/harness.js';
 import { assumeAccount, s3Client, ssmClient, type FleetGroup } from '../support/aws.js';
-import { adminKubeConfig } from '../support/kube.js';
+import { executionReaderToken } from '../support/tokens.js';
 
 const BUCKET = 'pcm-ops-output';
 const REGION = 'eu-west-1';
@@ -59,35 +58,6 @@ beforeAll(async () => {
   s3 = s3Client(withBucket.endpoint, { credentials: hub });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
-
-/** A bearer token for a ServiceAccount allowed to get the executions of the harness's namespace. */
-async function readerToken(h: Harness): Promise<string> {
-  const namespace = h.namespace;
-  const name = 'output-reader';
-  await h.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
-  const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace,
-    body: {
-      metadata: { name },
-      rules: [{ apiGroups: ['pcm-ops.io'], resources: ['scriptexecutions'], verbs: ['get'] }],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace }],
-    },
-  });
-  const issued = await h.core.createNamespacedServiceAccountToken({
-    name,
-    namespace,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  return issued.status!.token!;
-}
 
 /** Runs a script on one instance of a fleet group and waits for the execution to finish. */
 async function runOn(
@@ -162,7 +132,7 @@ describe('with an output bucket', () => {
     });
     group = fleet.group(WITH_BUCKET, REGION);
     linux = group.linuxInstanceIds[0]!;
-    token = await readerToken(h);
+    token = await executionReaderToken(h);
     await h.emulator.scriptOutcome({
       instanceId: linux,
       commandContains: 'big-log',
@@ -291,7 +261,7 @@ describe('without an output bucket', () => {
     });
     await runOn(h, 'big-inline', { group, instanceId: linux }, { interpreter: 'bash', body: BASH });
 
-    const body = await fullOutput(h, await readerToken(h), 'big-inline', linux);
+    const body = await fullOutput(h, await executionReaderToken(h), 'big-inline', linux);
     expect(body.stdout).toHaveLength(24_000);
     expect(body.stdout).toBe(STDOUT.slice(0, 24_000));
     expect(body.stderr).toBe(STDERR.slice(0, 8_000));
