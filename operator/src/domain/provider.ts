@@ -152,6 +152,15 @@ export interface FullOutput {
   stderrSource?: OutputSource;
   /** Why a truncated stream comes from the inline part and not the output bucket. */
   sourceNote?: string;
+  /**
+   * The end of a stream cut in the middle, where the provider keeps one (an SSH host does; SSM
+   * keeps only a head): what lies between `stdout` and `stdoutTail` is missing.
+   */
+  stdoutTail?: string;
+  stderrTail?: string;
+  /** The streams' whole sizes in bytes, where the provider knows them. */
+  stdoutBytes?: number;
+  stderrBytes?: number;
 }
 
 /** A member of a credential's organization (an account the credential reaches besides its own). */
