@@ -3,7 +3,12 @@
 // before it is reported ended; while the bucket refuses (here: it does not exist yet) the host
 // shows SavingOutput and the copy is tried again; the operator's full-output route then serves
 // the streams from the bucket. Real sshd hosts, the real operator and API server.
-import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshFleet, type SshFleet } from '../infra/sshd.js';
 import { assumeAccount, s3Client } from '../support/aws.js';
@@ -141,6 +146,27 @@ describe('full output of SSH runs in the output bucket', () => {
     expect(body.stdout).toBe(STDOUT);
     expect(body.stderr).toBe(STDERR);
     expect(body.sourceNote).toBeUndefined();
+    expect(body.stdoutTail).toBeUndefined();
+
+    // the copy gone from the bucket: the host's head and tail, the gap between them said
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: BUCKET, Key: `runs/ssh/${uid}/0/${host.name}/stdout` }),
+    );
+    const fallback = (await (
+      await fetch(
+        `${h.operator.apiUrl}/api/v1/namespaces/${h.namespace}/scriptexecutions/big-log/output?instanceId=${host.name}`,
+        { headers: { authorization: `Bearer ${token}` } },
+      )
+    ).json()) as Record<string, unknown>;
+    expect(fallback).toMatchObject({
+      stdoutSource: 'inline',
+      stdoutTruncated: true,
+      stdoutBytes: STDOUT.length,
+      stderrSource: 'bucket',
+    });
+    expect(fallback.stdout).toBe(STDOUT.slice(0, 24_000));
+    expect(fallback.stdoutTail).toBe(STDOUT.slice(-8_000));
+    expect(String(fallback.sourceNote)).toMatch(/stdout: not in the output bucket/);
   });
 
   it('leaves output the head holds whole on the host, and the bucket untouched', async () => {

@@ -82,7 +82,21 @@ function withStream(
   stream: OutputStream,
   stored: { text: string; truncated: boolean },
 ): FullOutput {
+  // the whole stream from the bucket: the host's tail says nothing more
+  const { stdoutTail, stderrTail, ...rest } = output;
   return stream === 'stdout'
-    ? { ...output, stdout: stored.text, stdoutTruncated: stored.truncated, stdoutSource: 'bucket' }
-    : { ...output, stderr: stored.text, stderrTruncated: stored.truncated, stderrSource: 'bucket' };
+    ? {
+        ...rest,
+        ...(stderrTail ? { stderrTail } : {}),
+        stdout: stored.text,
+        stdoutTruncated: stored.truncated,
+        stdoutSource: 'bucket',
+      }
+    : {
+        ...rest,
+        ...(stdoutTail ? { stdoutTail } : {}),
+        stderr: stored.text,
+        stderrTruncated: stored.truncated,
+        stderrSource: 'bucket',
+      };
 }

@@ -648,15 +648,7 @@ export class SshProvider implements Provider {
         (state.state !== 'running' && state.state !== 'finished' && state.state !== 'interrupted')
       )
         return fail('NotStarted', `the run never started on ${instanceId}`);
-      const view = invocationOf(instanceId, state);
-      const inline: FullOutput = {
-        stdout: state.stdout,
-        stderr: state.stderr,
-        stdoutTruncated: state.stdoutTruncated,
-        stderrTruncated: state.stderrTruncated,
-        ...(view.exitCode !== undefined ? { exitCode: view.exitCode } : {}),
-        status: view.status,
-      };
+      const inline = inlineOutput(instanceId, state);
       const bucket = this.context.outputBucket;
       return ok(await fullOutput(inline, { bucket, key, host: instanceId }));
     } catch (error) {
@@ -667,6 +659,23 @@ export class SshProvider implements Provider {
       };
     }
   }
+}
+
+/** What a host's record holds of a run's output: the heads, and the tails past them. */
+function inlineOutput(host: string, state: Extract<RunState, { stdout: string }>): FullOutput {
+  const view = invocationOf(host, state);
+  return {
+    stdout: state.stdout,
+    stderr: state.stderr,
+    stdoutTruncated: state.stdoutTruncated,
+    stderrTruncated: state.stderrTruncated,
+    stdoutBytes: state.stdoutBytes,
+    stderrBytes: state.stderrBytes,
+    ...(state.stdoutTail ? { stdoutTail: state.stdoutTail } : {}),
+    ...(state.stderrTail ? { stderrTail: state.stderrTail } : {}),
+    ...(view.exitCode !== undefined ? { exitCode: view.exitCode } : {}),
+    status: view.status,
+  };
 }
 
 function nameOf(host: InventoryHost | string): string {

@@ -10,6 +10,7 @@ import {
   ALREADY_STARTED,
   HEAD_BYTES,
   NOT_STAGED,
+  TAIL_BYTES,
   TIMED_OUT,
   cancelText,
   launchText,
@@ -117,8 +118,25 @@ describe('the SSH provider on a host', () => {
   it('keeps the head of a long output and says it is cut', async () => {
     start('run-7', `head -c ${HEAD_BYTES + 5000} /dev/zero | tr '\\0' x`);
     const done = await finished('run-7');
-    expect(done).toMatchObject({ stdoutTruncated: true, stderrTruncated: false });
+    expect(done).toMatchObject({
+      stdoutTruncated: true,
+      stderrTruncated: false,
+      stdoutBytes: HEAD_BYTES + 5000,
+      stderrBytes: 0,
+      stderrTail: '',
+    });
     expect('stdout' in done && done.stdout.length).toBe(HEAD_BYTES);
+    // past the head, the end: here the 5,000 bytes the head left, no more
+    expect('stdoutTail' in done && done.stdoutTail).toBe('x'.repeat(5000));
+  });
+
+  it('keeps the end of a long output apart from its head', async () => {
+    start('run-14', `seq 1 20000; echo the end`);
+    const done = await finished('run-14');
+    if (done.state !== 'finished') throw new Error(`run-14 is ${done.state}`);
+    expect(done.stdoutTail.length).toBe(TAIL_BYTES);
+    expect(done.stdoutTail.endsWith('19999\n20000\nthe end\n')).toBe(true);
+    expect(done.stdout.startsWith('1\n2\n3\n')).toBe(true);
   });
 
   it('keeps a staged run waiting until it is launched, then runs it once', async () => {

@@ -35,8 +35,10 @@ export const NOT_STAGED = 71;
 export const SUDO_REFUSED = 126;
 /** `timeout`'s exit status when the limit was reached. */
 export const TIMED_OUT = 124;
-/** Characters of stdout and stderr the state carries. */
+/** Bytes of stdout and stderr the state carries from their start. */
 export const HEAD_BYTES = 24_000;
+/** Bytes it carries from their end, past the head. */
+export const TAIL_BYTES = 8_000;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface LaunchOptions {
@@ -141,8 +143,13 @@ export function skipText(runId: string, reason: string, root?: string): string {
 /** Prints the run's state as key=value lines (see parseState). */
 export function stateText(runId: string, root?: string): string {
   const dir = runDir(runId, root);
+  // the head, the size, and past the head the tail (never overlapping the head)
   const head = (file: string): string =>
-    `printf '%s=' ${file}; head -c ${HEAD_BYTES} "$d/${file}" 2>/dev/null | base64 | tr -d '\\n'; echo; printf '%s_size=' ${file}; wc -c < "$d/${file}" 2>/dev/null || echo 0`;
+    [
+      `printf '%s=' ${file}; head -c ${HEAD_BYTES} "$d/${file}" 2>/dev/null | base64 | tr -d '\\n'; echo`,
+      `s=$(wc -c < "$d/${file}" 2>/dev/null || echo 0); echo "${file}_size=$s"`,
+      `printf '%s_tail=' ${file}; if [ "$s" -gt ${HEAD_BYTES} ]; then n=$((s - ${HEAD_BYTES})); [ "$n" -gt ${TAIL_BYTES} ] && n=${TAIL_BYTES}; tail -c "$n" "$d/${file}" | base64 | tr -d '\\n'; fi; echo`,
+    ].join('\n');
   return [
     `d=${shellQuote(dir)}`,
     '[ -d "$d" ] || { echo state=absent; exit 0; }',
@@ -227,6 +234,12 @@ export type RunState =
       stderr: string;
       stdoutTruncated: boolean;
       stderrTruncated: boolean;
+      /** The end of a stream longer than the head, not overlapping it ('' when none). */
+      stdoutTail: string;
+      stderrTail: string;
+      /** The streams' sizes in bytes on the host. */
+      stdoutBytes: number;
+      stderrBytes: number;
     };
 
 function fields(text: string): Map<string, string> {
@@ -265,5 +278,9 @@ function claimed(map: Map<string, string>): Omit<Claimed, 'state' | 'cancelReque
     stderr: decoded(map.get('stderr')),
     stdoutTruncated: size('stdout_size') > HEAD_BYTES,
     stderrTruncated: size('stderr_size') > HEAD_BYTES,
+    stdoutTail: decoded(map.get('stdout_tail')),
+    stderrTail: decoded(map.get('stderr_tail')),
+    stdoutBytes: size('stdout_size'),
+    stderrBytes: size('stderr_size'),
   };
 }
