@@ -1,5 +1,6 @@
 // What `npm run demo` prints once everything runs, and the parser the demo's own test reads it with,
 // so the two cannot drift apart.
+import type { DemoLinuxHost } from './demo-hosts.js';
 
 export interface DemoEndpoints {
   consoleUrl: string;
@@ -11,6 +12,8 @@ export interface DemoEndpoints {
   operatorUrl: string;
   emulatorUrl: string;
   logDir: string;
+  /** the Linux hosts over SSH, or why the demo runs without them */
+  linux: { inventory: string; credential: string; hosts: DemoLinuxHost[] } | { skipped: string };
 }
 
 const LABELS = {
@@ -30,6 +33,27 @@ const row = (label: string, value: string): string => `  ${label.padEnd(WIDTH)}$
 export const READY_LINE = 'PCM-Ops demo is running.';
 export const STOPPED_LINE = 'stopped: every process the demo started has exited.';
 
+const LINUX_HEADING = 'Linux hosts over SSH';
+
+function hostRow(host: DemoLinuxHost): string {
+  const labels = Object.entries(host.labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
+  const via = host.bastion ? `via ${host.bastion}` : '';
+  return row(
+    host.name,
+    `${`${host.address}:${host.port}`.padEnd(18)} ${labels.padEnd(20)} ${via}`,
+  ).trimEnd();
+}
+
+function linuxSection(linux: DemoEndpoints['linux']): string[] {
+  if ('skipped' in linux) return [`${LINUX_HEADING}: none (${linux.skipped})`];
+  return [
+    `${LINUX_HEADING} (HostInventory ${linux.inventory}, CloudCredential ${linux.credential}):`,
+    ...linux.hosts.map(hostRow),
+  ];
+}
+
 export function formatBanner(e: DemoEndpoints): string {
   const kubectl = `${e.kubectl} -n ${e.namespace}`;
   return [
@@ -40,6 +64,8 @@ export function formatBanner(e: DemoEndpoints): string {
     row(LABELS.tokenPath, e.tokenPath),
     row(LABELS.kubeconfigPath, e.kubeconfigPath),
     row(LABELS.namespace, e.namespace),
+    '',
+    ...linuxSection(e.linux),
     '',
     'Open the console and paste the login token (a ServiceAccount bound to the chart role',
     'pcm-ops-admin in the demo namespace). From another terminal:',
@@ -60,7 +86,7 @@ export function formatBanner(e: DemoEndpoints): string {
 }
 
 /** Reads the endpoints back from the demo's output; undefined until the banner is complete. */
-export function parseBanner(output: string): Omit<DemoEndpoints, 'kubectl'> | undefined {
+export function parseBanner(output: string): Omit<DemoEndpoints, 'kubectl' | 'linux'> | undefined {
   const start = output.indexOf(READY_LINE);
   if (start === -1) return undefined;
   const found: Partial<Record<keyof typeof LABELS, string>> = {};
@@ -70,5 +96,20 @@ export function parseBanner(output: string): Omit<DemoEndpoints, 'kubectl'> | un
     }
   }
   const keys = Object.keys(LABELS) as (keyof typeof LABELS)[];
-  return keys.every((key) => found[key]) ? (found as Omit<DemoEndpoints, 'kubectl'>) : undefined;
+  return keys.every((key) => found[key])
+    ? (found as Omit<DemoEndpoints, 'kubectl' | 'linux'>)
+    : undefined;
+}
+
+/** The Linux hosts the banner lists: name and address:port, in the order shown. */
+export function parseBannerHosts(output: string): { name: string; endpoint: string }[] {
+  const lines = output.slice(Math.max(0, output.indexOf(READY_LINE))).split('\n');
+  const heading = lines.findIndex((line) => line.startsWith(`${LINUX_HEADING} (`));
+  if (heading === -1) return [];
+  const rows = lines.slice(heading + 1);
+  const end = rows.findIndex((line) => !line.startsWith('  '));
+  return rows.slice(0, end === -1 ? rows.length : end).map((line) => {
+    const [name, endpoint] = line.trim().split(/\s+/);
+    return { name: name!, endpoint: endpoint! };
+  });
 }

@@ -175,9 +175,71 @@ function uptimeOutput(index: number): string {
 
 const SERVICE_STATUS = 'Name   : W3SVC\nStatus : Running\n';
 
+/** Used percentage of each filesystem df shows beside /, by role: a database volume runs full. */
+const VOLUMES_BY_ROLE: Record<string, [string, number][]> = {
+  web: [['/var/log', 63]],
+  db: [['/var/lib/pgsql', 93]],
+};
+/** docs/examples/07-linux-scripts.yaml's default threshold */
+const DISK_THRESHOLD_PCT = 90;
+
+/** What docs/examples/07's disk-usage-check prints, and its exit code, at the default threshold. */
+function diskCheck(
+  instance: DemoInstance,
+  index: number,
+): Pick<ScriptedOutcome, 'status' | 'responseCode' | 'stdout' | 'stderr'> {
+  const volumes: [string, number][] = [
+    ['/', 31 + ((index * 5) % 17)],
+    ...(VOLUMES_BY_ROLE[instance.role] ?? []),
+  ];
+  const worst = volumes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const over = volumes.filter(([, used]) => used > DISK_THRESHOLD_PCT);
+  const stdout = [
+    `checked=${volumes.length}`,
+    `over=${over.length}`,
+    `max_use_pct=${worst[1]}`,
+    `max_use_mount=${worst[0]}`,
+    `over_mounts=${over.map(([mount, used]) => `${mount}:${used}`).join(',')}`,
+    '',
+  ].join('\n');
+  const stderr = over
+    .map(([mount, used]) => `${mount} is ${used}% used, above ${DISK_THRESHOLD_PCT}%\n`)
+    .join('');
+  return over.length > 0
+    ? { status: 'Failed', responseCode: 1, stdout, stderr }
+    : { status: 'Success', stdout };
+}
+
+/** What docs/examples/07's linux-patch-precheck prints on an Amazon Linux 2023 instance. */
+function patchPrecheck(instance: DemoInstance, index: number, now: Date): string {
+  const kernel = pick(KERNELS, Math.floor(index / 3));
+  const freeMb = pick(FREE_MB_BY_ROLE[instance.role] ?? [20_480], index);
+  const days = 12 + ((index * 7) % 40);
+  const bootedAt = new Date(now.getTime() - (days * 24 + 3) * 3_600_000);
+  return [
+    'os_id=amzn',
+    'os_version=2023',
+    'os_name=Amazon Linux 2023.6.20241212',
+    `kernel=${kernel}`,
+    'package_manager=dnf',
+    `pending_updates=${pick(PENDING_UPDATES, index)}`,
+    'security_updates=unknown',
+    'package_index_age_hours=unknown',
+    `root_free_mb=${freeMb}`,
+    `boot_free_mb=${freeMb}`,
+    'boot_separate=no',
+    `uptime_days=${days}`,
+    `booted_at=${bootedAt.toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    // the older kernel is still running where a newer one was installed
+    `reboot_required=${kernel === KERNELS[0] ? 'yes' : 'no'}`,
+    'ready=yes',
+    '',
+  ].join('\n');
+}
+
 /** Per-instance answers to the example scripts, and a slower lifecycle a person can watch. */
-export function outcomesFor(instances: DemoInstance[]): ScriptedOutcome[] {
-  return instances.flatMap((instance, index) => {
+export function outcomesFor(instances: DemoInstance[], now = new Date()): ScriptedOutcome[] {
+  return instances.flatMap((instance, index): ScriptedOutcome[] => {
     const timing = { pendingSeconds: 1, runningSeconds: 2 + (index % 4) };
     const base = { instanceId: instance.instanceId, ...timing };
     if (instance.platform === 'Windows') {
@@ -186,6 +248,14 @@ export function outcomesFor(instances: DemoInstance[]): ScriptedOutcome[] {
     return [
       { ...base, commandContains: 'df -Pm', stdout: precheckOutput(instance, index) },
       { ...base, commandContains: 'uname -r', stdout: uptimeOutput(index) },
+      // the Linux tools of docs/examples/07, scripted after the rules above (the newest rule that
+      // matches wins): their bodies hold df -Pm and uname -r too
+      { ...base, commandContains: '# disk-usage-check:', ...diskCheck(instance, index) },
+      {
+        ...base,
+        commandContains: '# linux-patch-precheck:',
+        stdout: patchPrecheck(instance, index, now),
+      },
     ];
   });
 }

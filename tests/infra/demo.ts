@@ -11,7 +11,7 @@ import { assumeAccount, type Credentials } from '../support/aws.js';
 import { Objects } from '../support/objects.js';
 import { operatorKubeconfig, startOperator, type RunningOperator } from '../support/operator.js';
 import { kubeconfigFor, startControlPlane, type ControlPlane } from './control-plane.js';
-import { formatBanner, STOPPED_LINE } from './demo-banner.js';
+import { formatBanner, STOPPED_LINE, type DemoEndpoints } from './demo-banner.js';
 import {
   buildConsoleIfStale,
   demoUserToken,
@@ -26,6 +26,7 @@ import {
   seedOrganization,
   type DemoInstance,
 } from './demo-fleet.js';
+import { linuxHostsUnavailable, startDemoLinuxHosts, type DemoLinuxHosts } from './demo-hosts.js';
 import { startEmulator, type Emulator } from './emulator.js';
 import { crdFiles } from './global-setup.js';
 import { stopAll, stopProcess } from './processes.js';
@@ -79,7 +80,9 @@ function onSignal(signal: NodeJS.Signals): void {
     return;
   }
   firstSignalAt = Date.now();
-  say(`\n${signal}: stopping the console, the operator, the emulator and the control plane…`);
+  say(
+    `\n${signal}: stopping the console, the operator, the Linux hosts, the emulator and the control plane…`,
+  );
   shutdown(0);
 }
 
@@ -113,23 +116,46 @@ async function consolePort(): Promise<number> {
   return (await portIsFree(DEFAULT_CONSOLE_PORT)) ? DEFAULT_CONSOLE_PORT : 0;
 }
 
+/** Linux hosts are optional: a machine where sshd cannot run here (not root) gets the rest. */
+type LinuxHosts = DemoLinuxHosts | { skipped: string };
+
+const SSH_EXAMPLE = '06-linux-hosts-over-ssh.yaml';
+
+async function startLinuxHosts(logDir: string): Promise<LinuxHosts> {
+  const unavailable = linuxHostsUnavailable();
+  if (unavailable) return { skipped: unavailable };
+  const linux = await startDemoLinuxHosts(await example(SSH_EXAMPLE));
+  onStop(() => linux.fleet.stop());
+  // each host's sshd log beside the others, under the host's name in the inventory
+  const all = [...linux.fleet.hosts, linux.fleet.bastion, ...linux.fleet.hidden];
+  await Promise.all(
+    linux.hosts.map((host) => {
+      const sshd = all.find((h) => h.address === host.address)!;
+      return symlink(sshd.logPath, path.join(logDir, `sshd-${host.name}.log`));
+    }),
+  );
+  return linux;
+}
+
 async function startInfrastructure(
   logDir: string,
-): Promise<{ plane: ControlPlane; emulator: Emulator }> {
-  const [plane, emulator, build] = await Promise.allSettled([
+): Promise<{ plane: ControlPlane; emulator: Emulator; linux: LinuxHosts }> {
+  const [plane, emulator, linux, build] = await Promise.allSettled([
     startControlPlane({ crdFiles: crdFiles(), logDir }),
     startEmulator({ logDir }),
+    startLinuxHosts(logDir),
     buildConsoleIfStale(path.join(logDir, 'console-build.log')),
   ]);
   if (plane.status === 'fulfilled') onStop(() => plane.value.stop());
   if (emulator.status === 'fulfilled') onStop(() => emulator.value.stop());
-  for (const result of [plane, emulator, build]) {
+  for (const result of [plane, emulator, linux, build]) {
     if (result.status === 'rejected') throw result.reason;
   }
   if (build.status === 'fulfilled' && build.value) say(`  console pages built`);
   return {
     plane: (plane as PromiseFulfilledResult<ControlPlane>).value,
     emulator: (emulator as PromiseFulfilledResult<Emulator>).value,
+    linux: (linux as PromiseFulfilledResult<LinuxHosts>).value,
   };
 }
 
@@ -162,27 +188,33 @@ async function kubectlApply(plane: ControlPlane, manifest: string): Promise<void
 
 const example = (file: string): Promise<string> => readFile(path.join(EXAMPLES, file), 'utf8');
 
+const readyCredential = (objects: Objects, name: string): Promise<unknown> =>
+  objects.waitForCondition('cloudcredentials', name, { type: 'Ready', status: 'True' }, 60_000);
+
 /**
- * docs/examples as a user would apply them, with their placeholders filled from the emulator:
- * the hub user's access keys, and two seeded Windows servers for the run that awaits approval.
+ * docs/examples as a user would apply them, with their placeholders filled from the emulator
+ * (the hub user's access keys, and two seeded Windows servers for the run that awaits approval)
+ * and from the Linux hosts (their addresses, keys and login). Without Linux hosts the examples
+ * that need them are left out. Returns how many executions were applied.
  */
 async function applyExamples(
   plane: ControlPlane,
   objects: Objects,
-  fleet: { hubKeys: Credentials; instances: DemoInstance[] },
-): Promise<void> {
+  fleet: { hubKeys: Credentials; instances: DemoInstance[]; linux: LinuxHosts },
+): Promise<number> {
   const credentials = (await example('01-credentials.yaml'))
     .replace('REPLACE_WITH_ACCESS_KEY_ID', fleet.hubKeys.accessKeyId)
     .replace('REPLACE_WITH_SECRET_ACCESS_KEY', fleet.hubKeys.secretAccessKey);
   await kubectlApply(plane, credentials);
   await kubectlApply(plane, await example('02-scripts.yaml'));
+  await kubectlApply(plane, await example('07-linux-scripts.yaml'));
   for (const name of ['hub', 'prod', 'staging', 'organization']) {
-    await objects.waitForCondition(
-      'cloudcredentials',
-      name,
-      { type: 'Ready', status: 'True' },
-      60_000,
-    );
+    await readyCredential(objects, name);
+  }
+  const linux = 'skipped' in fleet.linux ? undefined : fleet.linux;
+  if (linux) {
+    await kubectlApply(plane, linux.manifest);
+    await readyCredential(objects, linux.credential);
   }
   await kubectlApply(plane, await example('03-patch-precheck-two-accounts.yaml'));
   await kubectlApply(plane, await example('04-tag-targeted.yaml'));
@@ -195,6 +227,15 @@ async function applyExamples(
     () => windows[next++]?.instanceId ?? 'i-00000000000000000',
   );
   await kubectlApply(plane, approval);
+  await kubectlApply(plane, await example('09-linux-precheck-ec2.yaml'));
+  if (!linux) return 4;
+  await kubectlApply(plane, await example('08-disk-check-linux-hosts.yaml'));
+  return 6;
+}
+
+function linuxBanner(linux: LinuxHosts): DemoEndpoints['linux'] {
+  if ('skipped' in linux) return linux;
+  return { inventory: linux.inventory, credential: linux.credential, hosts: linux.hosts };
 }
 
 async function seedAws(
@@ -242,8 +283,13 @@ async function main(): Promise<void> {
   onStop(() => (keepFiles ? Promise.resolve() : rm(dir, { recursive: true, force: true })));
   const port = await consolePort();
 
-  const { plane, emulator } = await startInfrastructure(logDir);
+  const { plane, emulator, linux } = await startInfrastructure(logDir);
   say(`  control plane at ${plane.server}, AWS emulator at ${emulator.endpoint} (${elapsed()})`);
+  say(
+    'skipped' in linux
+      ? `  no Linux hosts: ${linux.skipped}`
+      : `  Linux hosts: ${linux.hosts.length} sshd hosts on loopback`,
+  );
   checkpoint();
   const admin = new KubeConfig();
   admin.loadFromFile(plane.kubeconfigPath);
@@ -257,8 +303,13 @@ async function main(): Promise<void> {
   await symlink(operator.logPath, path.join(logDir, 'operator.log'));
   say(`  operator running (${elapsed()})`);
   checkpoint();
-  await applyExamples(plane, new Objects(NAMESPACE, admin), fleet);
-  say(`  docs/examples applied: credentials Ready, scripts, three executions (${elapsed()})`);
+  const executions = await applyExamples(plane, new Objects(NAMESPACE, admin), {
+    ...fleet,
+    linux,
+  });
+  say(
+    `  docs/examples applied: credentials Ready, scripts, ${executions} executions (${elapsed()})`,
+  );
   checkpoint();
 
   const token = await demoUserToken(plane, admin, NAMESPACE);
@@ -284,6 +335,7 @@ async function main(): Promise<void> {
       operatorUrl: operator.apiUrl,
       emulatorUrl: emulator.endpoint,
       logDir,
+      linux: linuxBanner(linux),
     }),
   );
 }

@@ -135,7 +135,8 @@ async function succeeds(command: string, args: string[]): Promise<boolean> {
   );
 }
 
-function assertCanRunSshd(): void {
+/** Throws, saying what to do, when this process cannot run the fleet (root, sshd and sudo). */
+export function assertCanRunSshd(): void {
   if (process.getuid?.() !== 0) {
     throw new Error(
       'the SSH fleet runs sshd as root and creates test users: run the tests as root',

@@ -1,17 +1,27 @@
 // `npm run demo` exactly as the README says, as a child process with its own control plane, emulator,
-// operator and console: log in with the token it prints, run the example script from the browser,
-// see it succeed, then Ctrl-C and check that no process it started survives and its ports close.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Linux hosts, operator and console: log in with the token it prints, run the example script from
+// the browser, see it succeed, run the disk check over SSH on the hosts it lists, then Ctrl-C and
+// check that no process it started survives and its ports close.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { Browser, Page } from 'playwright-core';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseBanner, STOPPED_LINE, type DemoEndpoints } from '../infra/demo-banner.js';
+import {
+  parseBanner,
+  parseBannerHosts,
+  STOPPED_LINE,
+  type DemoEndpoints,
+} from '../infra/demo-banner.js';
 import { waitFor } from '../infra/processes.js';
 import { launchBrowser, loggedInPage } from '../support/browser.js';
+import { Objects } from '../support/objects.js';
 
-type Endpoints = Omit<DemoEndpoints, 'kubectl'>;
+type Endpoints = Omit<DemoEndpoints, 'kubectl' | 'linux'>;
 
 const repoRoot = path.join(import.meta.dirname, '..', '..');
 const NAME = 'precheck-from-console';
@@ -24,6 +34,7 @@ const EVERY_COMPONENT = [
   'pcm_ops_emulator',
   'operator/src/main.ts',
   'console/server/main.ts',
+  '/usr/sbin/sshd -D',
 ];
 // the first run on a machine builds the control plane and the console pages
 const START_TIMEOUT_MS = 20 * 60_000;
@@ -33,6 +44,7 @@ let output = '';
 let endpoints: Endpoints;
 let apiServerPort: number;
 let treeBeforeStop: number[] = [];
+let sshEndpoints: { host: string; port: number }[] = [];
 let browser: Browser;
 let page: Page;
 
@@ -81,9 +93,9 @@ function alive(pid: number): boolean {
   }
 }
 
-function portAnswers(port: number): Promise<boolean> {
+function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -141,6 +153,47 @@ async function runFromForm(target: Page, consoleUrl: string): Promise<void> {
   await target.click('button:has-text("Run now")');
   await target.waitForURL(`**/aws/executions/*/${NAME}`, { timeout: 60_000 });
 }
+
+interface Invocation {
+  instanceId: string;
+  status: string;
+  exitCode?: number;
+  output?: string;
+}
+
+/** Each target's invocation, from the execution's batches. */
+async function invocationsOf(objects: Objects, name: string): Promise<Invocation[]> {
+  const batches = await objects.list('executionbatches');
+  return batches
+    .filter((b) => (b.spec as { executionName?: string }).executionName === name)
+    .flatMap((b) => (b.status?.invocations as Invocation[] | undefined) ?? []);
+}
+
+/** key=value lines as a record. */
+function keyValues(output: string | undefined): Record<string, string> {
+  const lines = (output ?? '').split('\n').filter((line) => line.includes('='));
+  return Object.fromEntries(
+    lines.map((line) => [line.split('=')[0], line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+/** The disk check run right here: the demo's Linux hosts are sshd processes on this machine. */
+async function diskCheckHere(threshold: string): Promise<Record<string, string>> {
+  const file = path.join(repoRoot, 'docs', 'examples', '07-linux-scripts.yaml');
+  const script = parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS() as { metadata: { name: string }; spec: { body: string } })
+    .find((o) => o.metadata.name === 'disk-usage-check')!;
+  const { stdout } = await promisify(execFile)('bash', ['-c', script.spec.body], {
+    env: {
+      ...process.env,
+      THRESHOLD_PCT: threshold,
+      EXCLUDE_TYPES: 'tmpfs,devtmpfs,squashfs,overlay,iso9660',
+    },
+  });
+  return keyValues(stdout);
+}
+
+const TERMINAL = /^(Succeeded|PartiallySucceeded|Failed|Cancelled|TimedOut)$/;
 
 afterAll(async () => {
   // only when a test failed half-way: stop what is left, as Ctrl-C would
@@ -241,6 +294,98 @@ describe('npm run demo', () => {
     expect(full.stdout).toMatch(/^free_mb=\d+\npending=\d+\n$/);
   });
 
+  it('lists its Linux hosts and runs the disk check on them by label over SSH', async () => {
+    const admin = new KubeConfig();
+    admin.loadFromFile(endpoints.kubeconfigPath);
+    const objects = new Objects(endpoints.namespace, admin);
+    // the hosts of docs/examples/06 as the banner lists them, each a real sshd
+    const listed = parseBannerHosts(output);
+    expect(listed.map((h) => h.name)).toEqual(['bastion-1', 'web-1', 'web-2', 'db-1']);
+    const inventory = await objects.get('hostinventories', 'datacenter-1');
+    const hosts = (
+      inventory.spec as {
+        hosts: {
+          name: string;
+          address: string;
+          port: number;
+          bastion?: string;
+          hostKey?: string;
+        }[];
+      }
+    ).hosts;
+    expect(hosts.map((h) => `${h.address}:${h.port}`)).toEqual(listed.map((h) => h.endpoint));
+    expect(hosts.filter((h) => h.bastion).map((h) => h.name)).toEqual(['web-1', 'web-2', 'db-1']);
+    sshEndpoints = hosts.map((h) => ({ host: h.address, port: h.port }));
+    for (const endpoint of sshEndpoints) {
+      expect(
+        await portAnswers(endpoint.port, endpoint.host),
+        `${endpoint.host}:${endpoint.port}`,
+      ).toBe(true);
+    }
+    const credential = await objects.get('cloudcredentials', 'dc1-ops');
+    expect(credential.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+
+    // what a person would try: the disk check on the production hosts, by their env label
+    await objects.create({
+      kind: 'ScriptExecution',
+      metadata: { name: 'disk-check-from-test' },
+      spec: {
+        scriptRef: { name: 'disk-usage-check' },
+        parameters: { THRESHOLD_PCT: '100' },
+        targets: [{ credentialRef: { name: 'dc1-ops' }, tags: { env: ['prod'] } }],
+      },
+    });
+    const done = await objects.waitFor(
+      'scriptexecutions',
+      'disk-check-from-test',
+      (o) => TERMINAL.test(String(o.status?.phase)),
+      120_000,
+    );
+    expect(done.status?.phase).toBe('Succeeded');
+    expect(done.status?.counts).toMatchObject({ total: 3, succeeded: 3 });
+    const here = await diskCheckHere('100');
+    const ran = await invocationsOf(objects, 'disk-check-from-test');
+    expect(ran.map((i) => i.instanceId).sort()).toEqual(['db-1', 'web-1', 'web-2']);
+    for (const invocation of ran) {
+      const report = keyValues(invocation.output);
+      expect(report).toMatchObject({
+        checked: here.checked,
+        over: '0',
+        over_mounts: '',
+        max_use_mount: here.max_use_mount,
+      });
+      expect(Math.abs(Number(report.max_use_pct) - Number(here.max_use_pct))).toBeLessThanOrEqual(
+        1,
+      );
+    }
+
+    // the examples the demo applied over SSH ran there too, and the pre-check on EC2 through SSM
+    const example = await objects.waitFor(
+      'scriptexecutions',
+      'disk-check-dc1-prod',
+      (o) => TERMINAL.test(String(o.status?.phase)),
+      120_000,
+    );
+    expect(example.status?.counts).toMatchObject({ total: 3 });
+    const staging = await objects.waitFor(
+      'scriptexecutions',
+      'linux-precheck-staging',
+      (o) => TERMINAL.test(String(o.status?.phase)),
+      120_000,
+    );
+    expect(staging.status?.phase).toBe('Succeeded');
+    const prechecked = await invocationsOf(objects, 'linux-precheck-staging');
+    // staging's Linux patch group: two web, two API and one database server in each of two regions
+    expect(prechecked).toHaveLength(10);
+    for (const invocation of prechecked) {
+      expect(keyValues(invocation.output)).toMatchObject({
+        os_id: 'amzn',
+        package_manager: 'dnf',
+        ready: 'yes',
+      });
+    }
+  });
+
   it('stops on Ctrl-C, leaving no process behind and no port open', async () => {
     const pid = demo!.pid!;
     treeBeforeStop = descendants(pid);
@@ -260,6 +405,9 @@ describe('npm run demo', () => {
       apiServerPort,
     ];
     for (const port of ports) expect(await portAnswers(port), `port ${port}`).toBe(false);
+    for (const { host, port } of sshEndpoints) {
+      expect(await portAnswers(port, host), `sshd at ${host}:${port}`).toBe(false);
+    }
     expect(existsSync(endpoints.tokenPath)).toBe(false);
     expect(existsSync(endpoints.kubeconfigPath)).toBe(false);
   });
