@@ -348,6 +348,35 @@ describe('Linux hosts over SSH', () => {
     }
   });
 
+  it('runs as another login user on hosts where the first user already ran', async () => {
+    await h.objects.create({
+      kind: 'CloudCredential',
+      metadata: { name: 'lab-plain' },
+      spec: {
+        provider: 'ssh',
+        ssh: {
+          user: fleet.users.plain,
+          privateKeySecretRef: { name: 'ops-key' },
+          inventoryRef: { name: 'lab' },
+          connectTimeoutSeconds: 60,
+        },
+      },
+    });
+    await h.objects.waitForCondition('cloudcredentials', 'lab-plain', {
+      type: 'Ready',
+      status: 'True',
+    });
+    // hosts 1 and 2 ran the first test's script as the sudo user: their run folder exists
+    await run('plain-user', {}, MARKING('plain-user'), {
+      targets: [{ credentialRef: { name: 'lab-plain' }, ids: ['host-1', 'host-2'] }],
+    });
+    const done = await ended('plain-user');
+    expect(done.status?.phase).toBe('Succeeded');
+    const seen = await invocations('plain-user');
+    expect(seen.get('host-1')?.output).toContain(`as ${fleet.users.plain}`);
+    for (const host of fleet.hosts.slice(0, 2)) expect(runsOn(host, 'plain-user')).toBe(1);
+  });
+
   it('runs one execution over AWS instances and SSH hosts together, with rows per location', async () => {
     const { instanceIds } = await h.fleet({
       accounts: [HUB_ACCOUNT],

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ALREADY_STARTED,
+  CANNOT_RECORD,
   HEAD_BYTES,
   NOT_STAGED,
   TAIL_BYTES,
@@ -108,8 +109,14 @@ describe('the SSH provider on a host', () => {
     start('run-6', 'sleep 60');
     await expect.poll(() => state('run-6')?.state).toBe('running');
     // the host goes down under it: the keeper and the script die without a word
-    const pid = readFileSync(path.join(root, 'run-6', 'pid'), 'utf8').trim();
-    const keeper = readFileSync(path.join(root, 'run-6', 'keeper'), 'utf8').trim();
+    const pid = readFileSync(
+      path.join(root, String(process.getuid?.()), 'run-6', 'pid'),
+      'utf8',
+    ).trim();
+    const keeper = readFileSync(
+      path.join(root, String(process.getuid?.()), 'run-6', 'keeper'),
+      'utf8',
+    ).trim();
     sh(`kill -KILL ${keeper}; kill -KILL -${pid}`);
     expect(await finished('run-6')).toMatchObject({ state: 'interrupted' });
     expect(start('run-6', 'true').status).toBe(ALREADY_STARTED);
@@ -189,6 +196,22 @@ describe('the SSH provider on a host', () => {
     start('run-13', 'sleep 60');
     expect(sh(cancelText('run-13', { sudo: false, root })).status).toBe(0);
     expect(await finished('run-13')).toMatchObject({ state: 'finished', cancelRequested: true });
+  });
+
+  it('keeps the runs of each login user in a folder of its own, and refuses one another user made', () => {
+    start('run-15', 'true');
+    const mine = path.join(root, String(process.getuid?.()));
+    expect(sh(`stat -c %a ${root}`).stdout.trim()).toBe('1777');
+    expect(sh(`stat -c %a ${mine}`).stdout.trim()).toBe('700');
+    // a folder for this user that is a link elsewhere (someone else made it): nothing recorded
+    const other = path.join(scratch, 'other-root');
+    sh(`mkdir -p ${other}/elsewhere && ln -s ${other}/elsewhere ${other}/${process.getuid?.()}`);
+    const refused = sh(
+      startText({ runId: 'run-16', interpreter: 'sh', sudo: false, root: other }),
+      'true',
+    );
+    expect(refused.status).toBe(CANNOT_RECORD);
+    expect(sh(`ls ${other}/elsewhere`).stdout).toBe('');
   });
 
   it('refuses a run id that is not path-safe', () => {

@@ -24,7 +24,7 @@
 import { shellQuote } from '../../domain/render.js';
 
 /** Where runs are recorded on a host, unless the credential says otherwise. */
-export const RUN_ROOT = '/var/tmp/pcm-ops/runs';
+export const RUN_ROOT = '/var/tmp/pcm-ops';
 /** The start's exit status when the run had already started on the host. */
 export const ALREADY_STARTED = 75;
 /** The start's exit status when the host could not record the run (disk full, no permission). */
@@ -49,9 +49,14 @@ export interface LaunchOptions {
   root?: string;
 }
 
-function runDir(runId: string, root = RUN_ROOT): string {
+/**
+ * The line that sets `$d` to the run's directory: `<root>/<uid>/<run id>`. Each login user has a
+ * folder of its own under the shared root, so credentials with different users on one host each
+ * keep their records (the root is world-writable and sticky, as /tmp is; see stageLines).
+ */
+function dirLine(runId: string, root = RUN_ROOT): string {
   if (!RUN_ID.test(runId)) throw new Error(`run id ${JSON.stringify(runId)} is not path-safe`);
-  return `${root}/${runId}`;
+  return `d=${shellQuote(root)}/"$(id -u)"/${runId}`;
 }
 
 /** The command that runs the script file `"$d/script"`. */
@@ -82,12 +87,15 @@ function keeperText(options: LaunchOptions): string {
 }
 
 function stageLines(options: LaunchOptions): string[] {
-  const root = options.root ?? RUN_ROOT;
-  const dir = runDir(options.runId, root);
+  const root = shellQuote(options.root ?? RUN_ROOT);
   return [
     'umask 077',
-    `d=${shellQuote(dir)}`,
-    `mkdir -p ${shellQuote(root)} 2>/dev/null`,
+    // the shared root as /tmp is, and in it a folder the login user owns and nobody else can
+    // have made for it (a symbolic link or someone else's folder is refused)
+    `[ -d ${root} ] || { mkdir -p ${root} && chmod 1777 ${root}; } 2>/dev/null`,
+    `u=${root}/"$(id -u)"`,
+    `mkdir -p "$u" 2>/dev/null; [ -d "$u" ] && [ ! -L "$u" ] && [ -O "$u" ] || { cat > /dev/null; echo "cannot keep runs in $u: it must be a folder of the login user's own, in a root as /tmp is (world-writable, sticky)" >&2; exit ${CANNOT_RECORD}; }`,
+    dirLine(options.runId, options.root),
     `mkdir -p "$d" 2>/dev/null || { cat > /dev/null; exit ${CANNOT_RECORD}; }`,
     // staged before (maybe by a send whose answer was lost): the copy there is the one that runs
     `if [ -f "$d/script" ] || [ -L "$d/claim" ]; then cat > /dev/null; else cat > "$d/script.part" && mv "$d/script.part" "$d/script" || exit ${CANNOT_RECORD}; fi`,
@@ -121,7 +129,7 @@ export function stageText(options: LaunchOptions): string {
 
 /** Starts a staged run, once: answers at once, ALREADY_STARTED when it was claimed before. */
 export function launchText(runId: string, options: { sudo: boolean; root?: string }): string {
-  return [`d=${shellQuote(runDir(runId, options.root))}`, ...launchLines(options)].join('\n');
+  return [dirLine(runId, options.root), ...launchLines(options)].join('\n');
 }
 
 /** Stages and starts a run in one go (see the header). */
@@ -133,7 +141,7 @@ export function startText(options: LaunchOptions): string {
 export function skipText(runId: string, reason: string, root?: string): string {
   if (!/^[A-Za-z]{1,64}$/.test(reason)) throw new Error(`skip reason ${reason} is not one word`);
   return [
-    `d=${shellQuote(runDir(runId, root))}`,
+    dirLine(runId, root),
     '[ -d "$d" ] || exit 0',
     `ln -s skip:${reason} "$d/claim" 2>/dev/null || exit ${ALREADY_STARTED}`,
     'exit 0',
@@ -142,7 +150,6 @@ export function skipText(runId: string, reason: string, root?: string): string {
 
 /** Prints the run's state as key=value lines (see parseState). */
 export function stateText(runId: string, root?: string): string {
-  const dir = runDir(runId, root);
   // the head, the size, and past the head the tail (never overlapping the head)
   const head = (file: string): string =>
     [
@@ -151,7 +158,7 @@ export function stateText(runId: string, root?: string): string {
       `printf '%s_tail=' ${file}; if [ "$s" -gt ${HEAD_BYTES} ]; then n=$((s - ${HEAD_BYTES})); [ "$n" -gt ${TAIL_BYTES} ] && n=${TAIL_BYTES}; tail -c "$n" "$d/${file}" | base64 | tr -d '\\n'; fi; echo`,
     ].join('\n');
   return [
-    `d=${shellQuote(dir)}`,
+    dirLine(runId, root),
     '[ -d "$d" ] || { echo state=absent; exit 0; }',
     '[ -f "$d/cancel" ] && echo cancel=1',
     '[ -f "$d/saved" ] && echo saved=1',
@@ -180,26 +187,23 @@ export function streamText(
   root?: string,
 ): string {
   return [
-    `d=${shellQuote(runDir(runId, root))}`,
+    dirLine(runId, root),
     `head -c ${Math.max(0, Math.floor(maxBytes))} "$d/${stream}" 2>/dev/null | base64 | tr -d '\\n'`,
   ].join('\n');
 }
 
 /** Records on the host that the run's full output is in the output bucket. */
 export function savedText(runId: string, root?: string): string {
-  return [`d=${shellQuote(runDir(runId, root))}`, '[ -d "$d" ] && : > "$d/saved"', 'exit 0'].join(
-    '\n',
-  );
+  return [dirLine(runId, root), '[ -d "$d" ] && : > "$d/saved"', 'exit 0'].join('\n');
 }
 
 /** Keeps a staged run from starting, or stops a running one's process group: TERM, then KILL. */
 export function cancelText(runId: string, options: { sudo: boolean; root?: string }): string {
-  const dir = runDir(runId, options.root);
   // dash's kill takes `-TERM -<pgid>` (no `--`); sudo runs procps' kill, which wants `--`
   const kill = (signal: string): string =>
     options.sudo ? `sudo -n kill -s ${signal} -- "-$p"` : `kill -${signal} "-$p"`;
   return [
-    `d=${shellQuote(dir)}`,
+    dirLine(runId, options.root),
     '[ -d "$d" ] || exit 0',
     ': > "$d/cancel"',
     'ln -s skip:Cancelled "$d/claim" 2>/dev/null && exit 0',
