@@ -200,8 +200,13 @@ describe('a credential deleted mid-run', () => {
         interval: 250,
       })
       .toBe(false);
-    const warning = (await eventsOf('orphaned')).find((e) => e.reason === 'CancelFailed');
-    expect(warning?.type).toBe('Warning');
+    // the Event is recorded as the finalizer goes: it may reach the list a moment after
+    const cancelFailed = async () =>
+      (await eventsOf('orphaned')).find((e) => e.reason === 'CancelFailed');
+    await expect
+      .poll(async () => (await cancelFailed())?.type, { timeout: 15_000 })
+      .toBe('Warning');
+    const warning = await cancelFailed();
     expect(warning?.message).toContain(commandId);
     expect(warning?.message).toContain('CredentialNotFound');
   });

@@ -339,7 +339,9 @@ describe('Linux hosts over SSH', () => {
     await run('pooled', {}, 'sleep 3; echo done', {
       targets: [{ credentialRef: { name: 'lab-ops' }, ids: hosts.map((host) => host.name) }],
     });
-    expect((await ended('pooled')).status?.phase).toBe('Succeeded');
+    const done = await ended('pooled');
+    const outcomes = JSON.stringify([...(await invocations('pooled')).values()]);
+    expect(done.status?.phase, outcomes).toBe('Succeeded');
     const after = seen();
     for (const [at, was] of before.entries()) {
       // the start and several polls of its state, over at most one new login

@@ -132,7 +132,10 @@ export async function openThrough(
   return client;
 }
 
-/** A command could not get a channel on a session (it had died): nothing ran. */
+/**
+ * A command got no answer from a session: no channel (the session had died: nothing ran), or the
+ * channel closed without an exit status (it may have run). Every command is safe to repeat.
+ */
 export class ChannelFailed extends Error {}
 
 /** Runs one command, writing `input` to its stdin; resolves when the channel closes. */
@@ -144,14 +147,17 @@ export function run(client: Client, command: string, input = ''): Promise<Comman
       const stderr: Buffer[] = [];
       channel.on('data', (chunk: Buffer) => stdout.push(chunk));
       channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-      channel.on('close', (code: number | null, signal?: string) =>
+      channel.on('close', (code: number | null, signal?: string) => {
+        // no exit status and no signal: the connection went, the answer with it
+        if (code === null && !signal)
+          return reject(new ChannelFailed('the channel closed without an exit status'));
         resolve({
           code,
           ...(signal ? { signal } : {}),
           stdout: Buffer.concat(stdout).toString('utf8'),
           stderr: Buffer.concat(stderr).toString('utf8'),
-        }),
-      );
+        });
+      });
       channel.end(input);
     });
   });

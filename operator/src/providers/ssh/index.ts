@@ -40,6 +40,7 @@ import {
 } from '../../domain/provider.js';
 import type { ProviderContext, WatchedObjects } from '../context.js';
 import {
+  ChannelFailed,
   ConnectFailed,
   fingerprintOf,
   open,
@@ -468,6 +469,8 @@ export class SshProvider implements Provider {
         message: answer.stderr,
       });
     } catch (error) {
+      // no answer: the host's record says what happened, at the next poll
+      if (error instanceof ChannelFailed) return;
       this.remember(runId, unreached(error));
     }
   }
