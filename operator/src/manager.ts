@@ -380,7 +380,8 @@ export class Manager implements Operator {
 
   private secretChanged(namespace: string, name: string): void {
     for (const cc of this.listed<CloudCredential>(this.informers.credentials, namespace)) {
-      if (cc.spec.aws?.source.secretRef?.name === name) this.credentialChanged(cc);
+      const provider = this.providers.get(cc.spec.provider);
+      if (provider?.secretsOf(cc).includes(name)) this.credentialChanged(cc);
     }
     this.enqueueWaitingExecutions(namespace, (se) =>
       (se.spec.secretParameters ?? []).some((p) => p.secretKeyRef.name === name),

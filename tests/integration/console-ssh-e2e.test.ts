@@ -107,6 +107,7 @@ describe('the SSH section', () => {
     await page.locator('[data-section="ssh"]').getByRole('link', { name: 'Inventories' }).click();
     await page.waitForURL(`${origin}/ssh/inventories`);
     const row = page.locator('tr[data-inventory="lab"]');
+    await row.waitFor();
     await expect(row.locator('td').allTextContents()).resolves.toEqual([
       'lab',
       h.namespace,
@@ -215,14 +216,14 @@ describe('a run on hosts by label', () => {
     await expect
       .poll(() => page.locator('[data-phase]').textContent(), { timeout: 120_000 })
       .toBe('Succeeded');
+    // the grid follows the phase by its own live updates
+    await expect
+      .poll(() => page.locator('[data-status]').allTextContents(), { timeout: 30_000 })
+      .toEqual(['Success', 'Success']);
     const hosts = await page
       .locator('tr[data-instance]')
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-instance')));
     expect(hosts.sort()).toEqual(web.map((host) => host.name).sort());
-    await expect(page.locator('[data-status]').allTextContents()).resolves.toEqual([
-      'Success',
-      'Success',
-    ]);
     const headings = await page.locator('table[aria-label="Targets"] th').allTextContents();
     expect(headings.map((text) => text.replace(/[▲▼]/g, '').trim())).toEqual([
       'Host',

@@ -379,6 +379,42 @@ describe('Linux hosts over SSH', () => {
     for (const host of fleet.hosts.slice(0, 2)) expect(runsOn(host, 'plain-user')).toBe(1);
   });
 
+  it('waits for a key Secret created after its credential, and is Ready once it appears', async () => {
+    // the console creates the credential first and its Secret after, owned by the credential
+    await h.objects.create({
+      kind: 'CloudCredential',
+      metadata: { name: 'lab-late' },
+      spec: {
+        provider: 'ssh',
+        ssh: {
+          user: fleet.users.sudo,
+          privateKeySecretRef: { name: 'late-key' },
+          inventoryRef: { name: 'lab' },
+          connectTimeoutSeconds: 60,
+        },
+      },
+    });
+    const waiting = await h.objects.waitForCondition('cloudcredentials', 'lab-late', {
+      type: 'Ready',
+      status: 'False',
+      reason: 'SecretNotFound',
+    });
+    const ready = waiting.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready?.message).toContain('Secret "late-key" (spec.ssh.privateKeySecretRef) not found');
+    await h.core.createNamespacedSecret({
+      namespace: h.namespace,
+      body: {
+        metadata: { name: 'late-key' },
+        stringData: { privateKey: fleet.userKey.privateKey },
+      },
+    });
+    // no edit to the credential: the Secret's arrival alone revalidates it
+    await h.objects.waitForCondition('cloudcredentials', 'lab-late', {
+      type: 'Ready',
+      status: 'True',
+    });
+  });
+
   it('runs one execution over AWS instances and SSH hosts together, with rows per location', async () => {
     const { instanceIds } = await h.fleet({
       accounts: [HUB_ACCOUNT],

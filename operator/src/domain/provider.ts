@@ -206,6 +206,8 @@ export interface Provider {
   validate(credential: CloudCredential, maxAgeMs: number): Promise<Result<CredentialCheck>>;
   /** True when this process validated the credential itself (no need to trust the status). */
   validatedHere(namespace: string, name: string): boolean;
+  /** The Secrets the credential reads (by name, in its namespace): a change to one revalidates it. */
+  secretsOf(credential: CloudCredential): string[];
   /** The version the credential would be validated with now; throws when it cannot be read. */
   version(namespace: string, name: string): Promise<string | undefined>;
   /** The members of the credential's organization (spec.organization), where the provider has them. */

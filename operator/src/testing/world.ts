@@ -207,6 +207,7 @@ export class Proc {
       name: 'aws',
       validate: notUsed,
       validatedHere: () => false,
+      secretsOf: () => [],
       version: notUsed,
       forget: () => undefined,
       targetProblem: () => undefined,

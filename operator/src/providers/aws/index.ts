@@ -92,6 +92,11 @@ export class AwsProvider implements Provider {
     return this.sessions.hasValidated(namespace, name);
   }
 
+  secretsOf(credential: CloudCredential): string[] {
+    const name = credential.spec.aws?.source.secretRef?.name;
+    return name ? [name] : [];
+  }
+
   version(namespace: string, name: string): Promise<string | undefined> {
     return this.sessions.fingerprint(namespace, name);
   }

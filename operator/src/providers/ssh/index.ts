@@ -229,6 +229,11 @@ export class SshProvider implements Provider {
     return this.validated.has(`${namespace}/${name}`);
   }
 
+  secretsOf(credential: CloudCredential): string[] {
+    const name = credential.spec.ssh?.privateKeySecretRef.name;
+    return name ? [name] : [];
+  }
+
   async version(namespace: string, name: string): Promise<string> {
     const credential = this.context.credential(namespace, name);
     if (!credential?.spec.ssh) return 'missing';

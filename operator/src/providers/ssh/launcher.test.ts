@@ -2,7 +2,7 @@
 // run them: a run starts once, however often it is sent; it records its outcome; cancel and
 // timeouts stop its whole process group.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,8 +36,12 @@ afterEach(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function sh(text: string, input = ''): { status: number | null; stdout: string } {
-  const result = spawnSync('sh', ['-c', text], { input, encoding: 'utf8', timeout: 30_000 });
+function sh(
+  text: string,
+  input = '',
+  env: NodeJS.ProcessEnv = process.env,
+): { status: number | null; stdout: string } {
+  const result = spawnSync('sh', ['-c', text], { input, encoding: 'utf8', timeout: 30_000, env });
   return { status: result.status, stdout: result.stdout };
 }
 
@@ -120,6 +124,27 @@ describe('the SSH provider on a host', () => {
     sh(`kill -KILL ${keeper}; kill -KILL -${pid}`);
     expect(await finished('run-6')).toMatchObject({ state: 'interrupted' });
     expect(start('run-6', 'true').status).toBe(ALREADY_STARTED);
+  });
+
+  it('reports a run whose keeper ended between two looks at it as finished, not interrupted', async () => {
+    start('run-6b', 'sleep 60');
+    await expect.poll(() => state('run-6b')?.state).toBe('running');
+    const dir = path.join(root, String(process.getuid?.()), 'run-6b');
+    const keeper = readFileSync(path.join(dir, 'keeper'), 'utf8').trim();
+    const pid = readFileSync(path.join(dir, 'pid'), 'utf8').trim();
+    sh(`kill -KILL ${keeper}; kill -KILL -${pid}`);
+    // a ps that sees both gone, as the keeper writes the exit status and ends just after the
+    // state's first look for it
+    const bin = path.join(scratch, 'bin');
+    mkdirSync(bin);
+    writeFileSync(path.join(bin, 'ps'), `#!/bin/sh\necho 0 > '${dir}/exit'\nexit 1\n`, {
+      mode: 0o755,
+    });
+    const read = sh(stateText('run-6b', root), '', {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+    });
+    expect(parseState(read.stdout)).toMatchObject({ state: 'finished', exitStatus: 0 });
   });
 
   it('keeps the head of a long output and says it is cut', async () => {

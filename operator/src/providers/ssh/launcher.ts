@@ -171,6 +171,9 @@ export function stateText(runId: string, root?: string): string {
     'alive() { s=$(ps -o stat= -p "$(cat "$1" 2>/dev/null)" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }',
     'if [ -f "$d/exit" ]; then echo state=finished; echo "exit=$(cat "$d/exit")";',
     'elif alive "$d/keeper" || alive "$d/pid"; then echo state=running;',
+    // the keeper may have written the exit status and ended between the two looks: only a run
+    // found gone with no exit status after it was seen gone was interrupted
+    'elif [ -f "$d/exit" ]; then echo state=finished; echo "exit=$(cat "$d/exit")";',
     'else echo state=interrupted; fi',
     'echo "started=$(cat "$d/started" 2>/dev/null)"',
     'echo "finished=$(cat "$d/finished" 2>/dev/null)"',
